@@ -1,0 +1,316 @@
+/**
+ * Builds rulesets by applying parsed commands in order, as iptables-restore (or a script of
+ * iptables calls) would: tables, chains with policies, rule insertion/deletion/replacement,
+ * flushing, chain creation, deletion and renaming. Reports what the kernel would refuse at that
+ * point (missing chain, index too big, chain exists...).
+ */
+import type { Chain, Command, Diagnostic, DocumentForm, Family, Rule, Ruleset, Span, Table } from '../model';
+import { isBuiltinChain, isBuiltinTable } from '../model';
+
+export class RulesetBuilder {
+  readonly rulesets: Partial<Record<Family, Ruleset>> = {};
+  readonly diagnostics: Diagnostic[] = [];
+
+  constructor(readonly form: DocumentForm) {}
+
+  private error(
+    span: Span,
+    message: string,
+    code: string,
+    data?: Record<string, unknown>,
+    severity: Diagnostic['severity'] = 'error',
+  ) {
+    this.diagnostics.push({ code, severity, message, span, data });
+  }
+
+  ruleset(family: Family): Ruleset {
+    let rs = this.rulesets[family];
+    if (!rs) {
+      rs = { family, tables: new Map() };
+      this.rulesets[family] = rs;
+    }
+    return rs;
+  }
+
+  /** The table, created (empty) if needed. */
+  table(family: Family, name: string): Table {
+    const rs = this.ruleset(family);
+    let t = rs.tables.get(name);
+    if (!t) {
+      t = { name, chains: new Map(), committed: false };
+      rs.tables.set(name, t);
+    }
+    return t;
+  }
+
+  /** `*table` in restore input: the table is flushed and rebuilt from what follows. */
+  startTable(family: Family, name: string, span: Span): Table {
+    const rs = this.ruleset(family);
+    const t: Table = { name, chains: new Map(), committed: false, declSpan: span };
+    rs.tables.set(name, t);
+    return t;
+  }
+
+  /** `:CHAIN POLICY [p:b]` in restore input. */
+  declareChain(t: Table, name: string, policy: string | undefined, span: Span, policySpan: Span | undefined): void {
+    const builtin = isBuiltinChain(t.name, name);
+    const existing = t.chains.get(name);
+    if (existing?.declSpan) {
+      if (!builtin) {
+        this.error(
+          span,
+          `chain "${name}" is declared twice (iptables-restore: "error creating chain: File exists")`,
+          'duplicate-chain',
+          { chain: name },
+          'error',
+        );
+        this.diagnostics[this.diagnostics.length - 1].related = [
+          { span: existing.declSpan, message: 'first declaration' },
+        ];
+        return;
+      }
+    }
+    const chain: Chain = existing ?? { name, builtin, rules: [] };
+    chain.declSpan = span;
+    if (builtin) {
+      if (policy !== undefined && policy !== '-') {
+        chain.policy = policy;
+        chain.policySpan = policySpan;
+      }
+    } else if (policy !== undefined && policy !== '-') {
+      this.error(
+        policySpan ?? span,
+        `policy "${policy}" on user-defined chain "${name}": only built-in chains have a policy (write "-")`,
+        'policy-on-user-chain',
+        {
+          chain: name,
+          policy,
+        },
+      );
+    }
+    t.chains.set(name, chain);
+  }
+
+  /** Finds a chain; built-in chains of the table exist implicitly. */
+  chain(t: Table, name: string, create: boolean): Chain | undefined {
+    let c = t.chains.get(name);
+    if (!c && (create || isBuiltinChain(t.name, name))) {
+      c = { name, builtin: isBuiltinChain(t.name, name), rules: [] };
+      t.chains.set(name, c);
+    }
+    return c;
+  }
+
+  private missingChain(cmd: Command, t: Table, name: string): Chain | undefined {
+    const span = cmd.chainSpan ?? cmd.span;
+    if (this.form === 'shell') {
+      this.error(
+        span,
+        `chain "${name}" was not created earlier in this script (iptables fails unless it already exists in table ${t.name})`,
+        'undefined-chain',
+        { chain: name, table: t.name },
+        'warning',
+      );
+      return this.chain(t, name, true);
+    }
+    this.error(span, `chain "${name}" does not exist in table ${t.name}`, 'undefined-chain', {
+      chain: name,
+      table: t.name,
+    });
+    return undefined;
+  }
+
+  /** Applies one command to the ruleset of its family. */
+  apply(cmd: Command): void {
+    if (!isBuiltinTable(cmd.table)) return;
+    const t = this.table(cmd.family, cmd.table);
+    const name = cmd.chain ?? '';
+    switch (cmd.op) {
+      case 'append':
+      case 'insert':
+      case 'replace': {
+        const rule = cmd.rule;
+        if (!rule) return;
+        const c = this.chain(t, name, false) ?? this.missingChain(cmd, t, name);
+        if (!c) return;
+        if (cmd.op === 'append') c.rules.push(rule);
+        else if (cmd.op === 'insert') {
+          const pos = cmd.ruleNum ?? 1;
+          if (pos > c.rules.length + 1) {
+            this.error(
+              cmd.span,
+              `index of insertion too big: chain ${name} has ${c.rules.length} rules at this point`,
+              'bad-rule-number',
+              { chain: name },
+            );
+            c.rules.push(rule);
+          } else c.rules.splice(Math.max(0, pos - 1), 0, rule);
+        } else {
+          const pos = cmd.ruleNum ?? 0;
+          if (pos < 1 || pos > c.rules.length) {
+            this.error(
+              cmd.span,
+              `index of replacement too big: chain ${name} has ${c.rules.length} rules at this point`,
+              'bad-rule-number',
+              { chain: name },
+            );
+          } else c.rules[pos - 1] = rule;
+        }
+        return;
+      }
+      case 'delete': {
+        const c = this.chain(t, name, false) ?? this.missingChain(cmd, t, name);
+        if (!c) return;
+        if (cmd.ruleNum !== undefined) {
+          if (cmd.ruleNum < 1 || cmd.ruleNum > c.rules.length) {
+            if (this.form === 'save')
+              this.error(
+                cmd.span,
+                `index of deletion too big: chain ${name} has ${c.rules.length} rules at this point`,
+                'bad-rule-number',
+                { chain: name },
+              );
+          } else c.rules.splice(cmd.ruleNum - 1, 1);
+          return;
+        }
+        const text = cmd.rule?.text;
+        const idx = c.rules.findIndex((r) => r.text === text);
+        if (idx >= 0) c.rules.splice(idx, 1);
+        else if (this.form === 'save') {
+          this.error(cmd.span, 'bad rule: no matching rule exists in that chain at this point', 'rule-not-found', {
+            chain: name,
+          });
+        }
+        return;
+      }
+      case 'new-chain': {
+        if (isBuiltinChain(t.name, name) || t.chains.has(name)) {
+          const sev = this.form === 'shell' ? 'warning' : 'error';
+          this.error(
+            cmd.chainSpan ?? cmd.span,
+            `chain "${name}" already exists in table ${t.name}`,
+            'duplicate-chain',
+            { chain: name },
+            sev,
+          );
+          return;
+        }
+        t.chains.set(name, { name, builtin: false, rules: [], declSpan: cmd.chainSpan ?? cmd.span });
+        return;
+      }
+      case 'flush': {
+        if (cmd.chain === undefined) {
+          for (const c of t.chains.values()) c.rules = [];
+          return;
+        }
+        const c = this.chain(t, name, false) ?? this.missingChain(cmd, t, name);
+        if (c) c.rules = [];
+        return;
+      }
+      case 'delete-chain': {
+        const targets =
+          cmd.chain === undefined ? [...t.chains.values()].filter((c) => !c.builtin) : [t.chains.get(name)];
+        if (cmd.chain !== undefined && !targets[0]) {
+          if (isBuiltinChain(t.name, name))
+            this.error(cmd.chainSpan ?? cmd.span, `cannot delete built-in chain ${name}`, 'builtin-chain');
+          else if (this.form === 'save') this.missingChain(cmd, t, name);
+          return;
+        }
+        for (const c of targets) {
+          if (!c) continue;
+          if (c.builtin) {
+            this.error(cmd.chainSpan ?? cmd.span, `cannot delete built-in chain ${c.name}`, 'builtin-chain');
+            continue;
+          }
+          const user = referencesTo(t, c.name);
+          if (user) {
+            this.error(
+              cmd.chainSpan ?? cmd.span,
+              `chain "${c.name}" is still referenced (by a rule in ${user.chain}) and cannot be deleted`,
+              'chain-in-use',
+              { chain: c.name },
+            );
+            continue;
+          }
+          if (c.rules.length > 0 && cmd.chain !== undefined) {
+            this.error(
+              cmd.chainSpan ?? cmd.span,
+              `chain "${c.name}" is not empty: flush it (-F) before deleting it`,
+              'chain-not-empty',
+              { chain: c.name },
+            );
+            continue;
+          }
+          t.chains.delete(c.name);
+        }
+        return;
+      }
+      case 'policy': {
+        const policy = cmd.argument ?? '';
+        if (!isBuiltinChain(t.name, name)) {
+          this.error(
+            cmd.chainSpan ?? cmd.span,
+            `cannot set a policy on "${name}": only built-in chains of table ${t.name} have one`,
+            'policy-on-user-chain',
+            { chain: name },
+          );
+          return;
+        }
+        if (policy !== 'ACCEPT' && policy !== 'DROP') {
+          this.error(
+            cmd.argumentSpan ?? cmd.span,
+            `bad policy "${policy}": a built-in chain's policy is ACCEPT or DROP`,
+            'bad-policy',
+            { policy },
+          );
+          return;
+        }
+        const c = this.chain(t, name, true)!;
+        c.policy = policy;
+        c.policySpan = cmd.argumentSpan;
+        return;
+      }
+      case 'rename-chain': {
+        const c = t.chains.get(name);
+        const to = cmd.argument ?? '';
+        if (!c || c.builtin) {
+          if (this.form === 'save' || c?.builtin)
+            this.error(
+              cmd.chainSpan ?? cmd.span,
+              `cannot rename "${name}": no such user-defined chain`,
+              'undefined-chain',
+              { chain: name },
+            );
+          return;
+        }
+        if (t.chains.has(to)) {
+          this.error(
+            cmd.argumentSpan ?? cmd.span,
+            `cannot rename to "${to}": chain already exists`,
+            'duplicate-chain',
+            { chain: to },
+          );
+          return;
+        }
+        t.chains.delete(name);
+        c.name = to;
+        t.chains.set(to, c);
+        for (const ch of t.chains.values()) {
+          for (const r of ch.rules) if (r.target && !r.target.isExtension && r.target.name === name) r.target.name = to;
+          for (const r of ch.rules) if (r.chain === name) r.chain = to;
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}
+
+function referencesTo(t: Table, name: string): Rule | undefined {
+  for (const c of t.chains.values()) {
+    if (c.name === name) continue;
+    for (const r of c.rules) if (r.target && !r.target.isExtension && r.target.name === name) return r;
+  }
+  return undefined;
+}

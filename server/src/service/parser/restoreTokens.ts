@@ -1,0 +1,82 @@
+/**
+ * Splits one line of iptables-restore input into words exactly as iptables-restore's
+ * add_param_to_argv() does: only double quotes group words, a backslash escapes the next
+ * character only inside quotes, a closing quote ends the word, and `\r` is an ordinary character
+ * (which is why CRLF files fail to load).
+ */
+import type { Token } from '../model';
+
+/** Longest word iptables-restore accepts ("Parameter too long!"). */
+export const MAX_PARAM_LENGTH = 1023;
+/** Most words one line may have ("too many arguments"). */
+export const MAX_ARGC = 254;
+
+export interface LineWords {
+  tokens: Token[];
+  /** Set when a quote was left open at the end of the line. */
+  unterminatedQuoteAt?: number;
+}
+
+/**
+ * @param text the line without its terminating `\n`
+ * @param line 0-based line number (for spans)
+ * @param from character offset where splitting starts
+ */
+export function splitRestoreLine(text: string, line: number, from = 0): LineWords {
+  const tokens: Token[] = [];
+  const n = text.length;
+  let i = from;
+  let unterminatedQuoteAt: number | undefined;
+  while (i < n) {
+    let c = text.charCodeAt(i);
+    // skip separators: space, tab, newline
+    while (c === 32 || c === 9 || c === 10) {
+      i++;
+      if (i >= n) return { tokens, unterminatedQuoteAt };
+      c = text.charCodeAt(i);
+    }
+    const start = i;
+    let quoted = false;
+    let value: string | undefined; // built lazily only when quotes are involved
+    let plainStart = i;
+    for (;;) {
+      if (i >= n) break;
+      c = text.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 10) break;
+      if (c === 34 /* " */) {
+        quoted = true;
+        value = (value ?? '') + text.slice(plainStart, i);
+        i++;
+        const qStart = i - 1;
+        let closed = false;
+        while (i < n) {
+          const d = text.charCodeAt(i);
+          if (d === 92 /* \ */ && i + 1 < n) {
+            value += text[i + 1];
+            i += 2;
+            continue;
+          }
+          if (d === 92) {
+            i++;
+            continue;
+          }
+          if (d === 34) {
+            closed = true;
+            i++;
+            break;
+          }
+          value += text[i];
+          i++;
+        }
+        if (!closed) unterminatedQuoteAt = qStart;
+        // A closing quote ends the word (as in add_param_to_argv).
+        plainStart = i;
+        break;
+      }
+      i++;
+    }
+    const text0 = value !== undefined ? value + text.slice(plainStart, i) : text.slice(start, i);
+    tokens.push({ text: text0, span: { line, character: start, endLine: line, endCharacter: i }, quoted });
+  }
+  return { tokens, unterminatedQuoteAt };
+}

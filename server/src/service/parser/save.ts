@@ -1,0 +1,294 @@
+/**
+ * Parser for iptables-save / iptables-restore input (IPv4 and IPv6): `*table` blocks, chain
+ * declarations with policies and counters, rule commands with `[pkts:bytes]` prefixes, COMMIT,
+ * comments. Mirrors iptables-restore's line handling, including what it rejects (CRLF line
+ * endings, text before the first table, a missing COMMIT).
+ *
+ * Parsing is incremental: lines whose text and table context are unchanged since the previous
+ * parse of the same document reuse their parse result, so a one-line edit costs one line's parse
+ * plus assembling the ruleset.
+ */
+import type { Command, Diagnostic, Family, ParsedDocument, Span, Table, Token } from '../model';
+import { isBuiltinTable } from '../model';
+import { RulesetBuilder } from './builder';
+import { parseCommand } from './command';
+import { MAX_ARGC, MAX_PARAM_LENGTH, splitRestoreLine } from './restoreTokens';
+
+/** Per-line parse result that can be reused when the line is unchanged. */
+interface LineResult {
+  text: string;
+  table: string;
+  family: Family;
+  command?: Command;
+  diagnostics: Diagnostic[];
+}
+
+/** State kept between parses of one document for the incremental path. */
+export interface SaveParseCache {
+  lines: (LineResult | undefined)[];
+  nextRuleId: number;
+}
+
+export interface SaveParseOptions {
+  family?: Family;
+  cache?: SaveParseCache;
+}
+
+export interface SaveParseResult extends ParsedDocument {
+  cache: SaveParseCache;
+}
+
+const RULE_COMMAND_RE = /^-[A-Za-z]|^--[a-z]/;
+
+/** Guesses the family of iptables-save text: the header, then IPv6-only syntax in rules. */
+export function detectSaveFamily(text: string): Family {
+  const head = text.slice(0, 4096);
+  if (/^#.*ip6tables-save/m.test(head)) return 6;
+  if (/^#.*iptables-save/m.test(head)) return 4;
+  const sample = text.length > 200_000 ? text.slice(0, 200_000) : text;
+  if (/(?:^|\s)-[sd]\s+!?\s*[0-9a-fA-F]*:[0-9a-fA-F:.]*[:/]/m.test(sample)) return 6;
+  if (/ipv6-icmp|icmpv6|--icmpv6-type|-m\s+(?:rt|frag|hbh|dst|ipv6header|mh|eui64)\b/.test(sample)) return 6;
+  return 4;
+}
+
+export function parseSave(text: string, options: SaveParseOptions = {}): SaveParseResult {
+  const family = options.family ?? detectSaveFamily(text);
+  const prev = options.cache;
+  const builder = new RulesetBuilder('save');
+  const diagnostics: Diagnostic[] = [];
+  const commands: Command[] = [];
+  const lines = text.split('\n');
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  const cache: SaveParseCache = { lines: new Array(lines.length), nextRuleId: prev?.nextRuleId ?? 1 };
+  const nextRuleId = () => cache.nextRuleId++;
+
+  let table: Table | undefined;
+  let tableName = '';
+  let crlfReported = false;
+  let lastLine = 0;
+
+  for (let ln = 0; ln < lines.length; ln++) {
+    let raw = lines[ln];
+    if (raw.length === 0) continue;
+    if (raw.charCodeAt(raw.length - 1) === 13) {
+      // iptables-restore keeps the \r: "*nat\r" is an unknown table, "COMMIT\r" is not COMMIT.
+      if (!crlfReported && raw.trim() !== '' && raw[0] !== '#') {
+        crlfReported = true;
+        diagnostics.push({
+          code: 'crlf-line-ending',
+          severity: 'error',
+          message:
+            'Windows (CRLF) line endings: iptables-restore keeps the carriage return, so this line is rejected. Save the file with LF line endings.',
+          span: { line: ln, character: 0, endLine: ln, endCharacter: raw.length - 1 },
+        });
+      }
+      raw = raw.slice(0, -1);
+    }
+    const first = raw.charCodeAt(0);
+    if (first === 35 /* # */) continue;
+    if (/^\s*$/.test(raw)) continue;
+    lastLine = ln;
+
+    if (first === 42 /* * */) {
+      const name = raw.slice(1).split(/[ \t]/)[0];
+      const sp: Span = { line: ln, character: 0, endLine: ln, endCharacter: raw.length };
+      if (table) {
+        diagnostics.push({
+          code: 'missing-commit',
+          severity: 'error',
+          message: `table ${tableName} is not closed with COMMIT before *${name} starts`,
+          span: table.declSpan ?? sp,
+          data: { table: tableName, insertLine: ln },
+        });
+      }
+      if (!isBuiltinTable(name)) {
+        diagnostics.push({
+          code: 'unknown-table',
+          severity: 'error',
+          message: `unknown table "${name}" (tables are raw, mangle, nat, filter, security)`,
+          span: { line: ln, character: 1, endLine: ln, endCharacter: 1 + name.length },
+          data: { table: name },
+        });
+        table = undefined;
+        tableName = '';
+        continue;
+      }
+      table = builder.startTable(family, name, sp);
+      tableName = name;
+      continue;
+    }
+    if (raw.startsWith('COMMIT') && (raw.length === 6 || /^COMMIT\s*$/.test(raw))) {
+      if (table) {
+        table.committed = true;
+        table = undefined;
+        tableName = '';
+      } else {
+        diagnostics.push({
+          code: 'rule-outside-table',
+          severity: 'error',
+          message: 'COMMIT outside a table (no *table line before it)',
+          span: { line: ln, character: 0, endLine: ln, endCharacter: raw.length },
+        });
+      }
+      continue;
+    }
+    if (!table) {
+      diagnostics.push({
+        code: 'rule-outside-table',
+        severity: 'error',
+        message: 'text outside a table: iptables-restore expects *table first (comments must start with #)',
+        span: { line: ln, character: 0, endLine: ln, endCharacter: raw.length },
+      });
+      continue;
+    }
+    if (first === 58 /* : */) {
+      parseChainLine(raw, ln, table, builder);
+      continue;
+    }
+
+    // A rule command, possibly with a [pkts:bytes] prefix. Reuse the previous parse when possible.
+    const old = prev?.lines[ln];
+    let res: LineResult;
+    if (old && old.text === raw && old.table === tableName && old.family === family) res = old;
+    else res = parseRuleLine(raw, ln, tableName, family, nextRuleId);
+    cache.lines[ln] = res;
+    for (const d of res.diagnostics) diagnostics.push(d);
+    if (res.command) {
+      commands.push(res.command);
+      builder.apply(res.command);
+    }
+  }
+  if (table) {
+    diagnostics.push({
+      code: 'missing-commit',
+      severity: 'error',
+      message: `table ${tableName} is never closed with COMMIT: iptables-restore discards it ("COMMIT expected")`,
+      span: table.declSpan ?? { line: lastLine, character: 0, endLine: lastLine, endCharacter: 0 },
+      data: { table: tableName, insertLine: lastLine + 1 },
+    });
+  }
+  for (const d of builder.diagnostics) diagnostics.push(d);
+  return { form: 'save', rulesets: builder.rulesets, commands, diagnostics, lineCount: lines.length, cache };
+}
+
+function parseChainLine(raw: string, ln: number, table: Table, builder: RulesetBuilder): void {
+  const { tokens } = splitRestoreLine(raw, ln, 1);
+  const nameTok = tokens[0];
+  const fullSpan: Span = { line: ln, character: 0, endLine: ln, endCharacter: raw.length };
+  if (!nameTok || raw[1] === ' ' || raw[1] === '\t') {
+    builder.diagnostics.push({
+      code: 'bad-chain-line',
+      severity: 'error',
+      message: 'chain declaration without a name',
+      span: fullSpan,
+    });
+    return;
+  }
+  if (nameTok.text.length > 28) {
+    builder.diagnostics.push({
+      code: 'bad-chain-name',
+      severity: 'error',
+      message: `invalid chain name "${nameTok.text}": longer than 28 characters`,
+      span: nameTok.span,
+    });
+    return;
+  }
+  const policyTok: Token | undefined = tokens[1];
+  if (!policyTok) {
+    builder.diagnostics.push({
+      code: 'bad-chain-line',
+      severity: 'error',
+      message: `no policy specified for chain ${nameTok.text} (write ACCEPT/DROP for built-in chains, - for user-defined ones)`,
+      span: fullSpan,
+    });
+    return;
+  }
+  const pol = policyTok.text;
+  const declSpan: Span = { line: ln, character: 0, endLine: ln, endCharacter: nameTok.span.endCharacter };
+  if (pol !== '-' && pol !== 'ACCEPT' && pol !== 'DROP') {
+    builder.diagnostics.push({
+      code: 'bad-policy',
+      severity: 'error',
+      message: `bad policy "${pol}" for chain ${nameTok.text}: use ACCEPT or DROP (built-in chains) or - (user-defined chains)`,
+      span: policyTok.span,
+      data: { policy: pol },
+    });
+  }
+  const counters = tokens[2];
+  if (counters && !/^\[[0-9]+:[0-9]+\]$/.test(counters.text)) {
+    builder.diagnostics.push({
+      code: 'bad-counters',
+      severity: 'error',
+      message: `invalid counters "${counters.text}" (expected [packets:bytes])`,
+      span: counters.span,
+    });
+  }
+  builder.declareChain(table, nameTok.text, pol, declSpan, policyTok.span);
+}
+
+function parseRuleLine(raw: string, ln: number, table: string, family: Family, nextRuleId: () => number): LineResult {
+  const diagnostics: Diagnostic[] = [];
+  let from = 0;
+  let counters: { packets: bigint; bytes: bigint; span: Span } | undefined;
+  let k = 0;
+  while (raw.charCodeAt(k) === 32 || raw.charCodeAt(k) === 9) k++;
+  if (raw.charCodeAt(k) === 91 /* [ */) {
+    const close = raw.indexOf(']', k);
+    const m = close > 0 ? /^\[([0-9]+):([0-9]+)\]$/.exec(raw.slice(k, close + 1)) : null;
+    const sp: Span = { line: ln, character: k, endLine: ln, endCharacter: close > 0 ? close + 1 : raw.length };
+    if (!m) {
+      diagnostics.push({
+        code: 'bad-counters',
+        severity: 'error',
+        message: 'invalid rule counters (expected [packets:bytes])',
+        span: sp,
+      });
+      return { text: raw, table, family, diagnostics };
+    }
+    counters = { packets: BigInt(m[1]), bytes: BigInt(m[2]), span: sp };
+    from = close + 1;
+  }
+  const { tokens, unterminatedQuoteAt } = splitRestoreLine(raw, ln, from);
+  if (unterminatedQuoteAt !== undefined) {
+    diagnostics.push({
+      code: 'unterminated-quote',
+      severity: 'warning',
+      message: 'unterminated quote: the rest of the line becomes part of this argument',
+      span: { line: ln, character: unterminatedQuoteAt, endLine: ln, endCharacter: raw.length },
+    });
+  }
+  if (tokens.length === 0) return { text: raw, table, family, diagnostics };
+  for (const t of tokens) {
+    if (t.text.length > MAX_PARAM_LENGTH) {
+      diagnostics.push({
+        code: 'bad-argument',
+        severity: 'error',
+        message: 'parameter too long (iptables-restore accepts at most 1023 characters per word)',
+        span: t.span,
+      });
+      return { text: raw, table, family, diagnostics };
+    }
+  }
+  if (tokens.length > MAX_ARGC) {
+    diagnostics.push({
+      code: 'bad-argument',
+      severity: 'error',
+      message: `too many arguments (iptables-restore accepts at most ${MAX_ARGC} per line)`,
+      span: tokens[0].span,
+    });
+    return { text: raw, table, family, diagnostics };
+  }
+  if (!RULE_COMMAND_RE.test(tokens[0].text)) {
+    diagnostics.push({
+      code: 'unexpected-argument',
+      severity: 'error',
+      message: `Bad argument \`${tokens[0].text}': a line inside a table is a chain (:NAME), a command (-A ...), COMMIT or a # comment`,
+      span: tokens[0].span,
+    });
+    return { text: raw, table, family, diagnostics };
+  }
+  const span: Span = { line: ln, character: k, endLine: ln, endCharacter: raw.length };
+  const r = parseCommand(tokens, { family, mode: 'restore', table, nextRuleId, counters, span });
+  for (const d of r.diagnostics) diagnostics.push(d);
+  return { text: raw, table, family, command: r.command, diagnostics };
+}
