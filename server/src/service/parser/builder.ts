@@ -293,11 +293,15 @@ export class RulesetBuilder {
           return;
         }
         t.chains.delete(name);
-        c.name = to;
-        t.chains.set(to, c);
+        t.chains.set(to, { ...c, name: to, rules: c.rules.map((r) => ({ ...r, chain: to })) });
+        // Rule objects are shared with the incremental parse cache: replace, never mutate.
+        const jump = new RegExp(`(^|\\s)(-j|--jump|-g|--goto)(\\s+)${escapeRegExp(name)}(?=\\s|$)`);
         for (const ch of t.chains.values()) {
-          for (const r of ch.rules) if (r.target && !r.target.isExtension && r.target.name === name) r.target.name = to;
-          for (const r of ch.rules) if (r.chain === name) r.chain = to;
+          ch.rules = ch.rules.map((r) =>
+            r.target && !r.target.isExtension && r.target.name === name
+              ? { ...r, target: { ...r.target, name: to }, text: r.text.replace(jump, `$1$2$3${to}`) }
+              : r,
+          );
         }
         return;
       }
@@ -313,4 +317,8 @@ function referencesTo(t: Table, name: string): Rule | undefined {
     for (const r of c.rules) if (r.target && !r.target.isExtension && r.target.name === name) return r;
   }
   return undefined;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -219,7 +219,7 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
       if (e) return e;
     }
     const b = BUILTIN_EXACT.get(name);
-    if (b) return b;
+    if (b && builtinInFamily(b, family)) return b;
     // newest module first, as xtables_merge_options() places new options before old ones
     for (let k = loadedMatches.length - 1; k >= 0; k--) {
       const e = loadedMatches[k].exact.get(name);
@@ -241,7 +241,7 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
       if (!found) found = e;
       else if (found.spec !== e.spec || !sameOwner(found.owner, e.owner)) ambiguous = true;
     };
-    for (const e of BUILTIN_LONG) consider(e);
+    for (const e of BUILTIN_LONG) if (builtinInFamily(e, family)) consider(e);
     if (targetLoaded) for (const e of targetLoaded.entries) consider(e);
     for (let k = loadedMatches.length - 1; k >= 0; k--) for (const e of loadedMatches[k].entries) consider(e);
     if (ambiguous) return { ambiguous: candidates };
@@ -328,6 +328,13 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
         continue;
       }
       const t = tokens[next];
+      if (k === 0 && t && t.text === '!' && !t.quoted && spec.negatable && next + 1 < tokens.length) {
+        // Old "--opt ! value" form: iptables 1.8 takes "!" as the value and fails; keep the real
+        // value with it so the one error reported is the negation's (see evaluateArgs).
+        args.push(t, tokens[next + 1]);
+        next += 2;
+        continue;
+      }
       // getopt takes the next word whatever it is for the first argument; extra arguments are read
       // by the extension itself, which refuses words starting with '-' or '!'.
       if (!t || (k > 0 && (t.text.startsWith('-') || t.text.startsWith('!')))) {
@@ -465,10 +472,9 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
         return;
       }
       case 'm': {
-        if (negated) {
-          err(negSpan ?? optTok.span, 'unexpected ! flag before --match', 'bad-negation');
-          return;
-        }
+        // iptables stops at "unexpected ! flag before --match"; we load the match anyway so its
+        // options are not reported again.
+        if (negated) err(negSpan ?? optTok.span, 'unexpected ! flag before --match', 'bad-negation');
         const name = args[0]?.text ?? '';
         loadMatch(name, spanOf([optTok, args[0] ?? optTok], 0, 1), false);
         return;
@@ -691,7 +697,8 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
     if (t.startsWith('-') && t.length > 1 && t !== '-') {
       // short option, possibly clustered (-nvL) or with an attached argument (-ieth0)
       const letter = t[1];
-      const entry = BUILTIN_SHORT.get(letter);
+      const shortEntry = BUILTIN_SHORT.get(letter);
+      const entry = shortEntry && builtinInFamily(shortEntry, family) ? shortEntry : undefined;
       if (!entry) {
         // extensions have no short options, so loading the protocol match cannot help
         unknownOption(tok, t.slice(1), undefined);
@@ -802,7 +809,7 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
   }
 
   function checkBuiltinNegation(entry: TableEntry, tok: Token, negated: boolean, negSpan?: Span) {
-    if (negated && entry.owner.kind === 'builtin' && !entry.spec.negatable) {
+    if (negated && entry.owner.kind === 'builtin' && !entry.spec.negatable && entry.owner.id !== 'm') {
       err(negSpan ?? tok.span, `cannot have ! before ${tok.text}`, 'bad-negation');
     }
   }
@@ -882,6 +889,10 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
     broken,
   };
   return { command, diagnostics };
+}
+
+function builtinInFamily(e: TableEntry, family: Family): boolean {
+  return !e.spec.families || e.spec.families.includes(family);
 }
 
 function sameOwner(a: Owner, b: Owner): boolean {
