@@ -46,6 +46,11 @@ export interface CommandContext {
   counters?: Rule['counters'];
   /** Span of the whole command (defaults to the tokens' extent). */
   span?: Span;
+  /**
+   * The source line the tokens come from (restore input): the rule text is then sliced from it
+   * rather than rebuilt from the words (cheaper, and exactly as written).
+   */
+  sourceLine?: string;
 }
 
 export interface CommandParseResult {
@@ -165,14 +170,32 @@ interface Loaded {
   completed: boolean;
 }
 
-function entriesFor(spec: ExtensionSpec, owner: Owner, family: Family): TableEntry[] {
-  const out: TableEntry[] = [];
-  for (const o of spec.options) {
-    if (o.families && !o.families.includes(family)) continue;
-    out.push({ long: o.name, spec: o, owner });
-    for (const a of o.aliases ?? []) out.push({ long: a, spec: o, owner });
+interface OptionTable {
+  entries: TableEntry[];
+  exact: Map<string, TableEntry>;
+}
+
+/** Option tables depend only on the extension and the family: built once, shared by all rules. */
+const optionTables: [WeakMap<ExtensionSpec, OptionTable>, WeakMap<ExtensionSpec, OptionTable>] = [
+  new WeakMap(),
+  new WeakMap(),
+];
+
+function optionTableFor(spec: ExtensionSpec, family: Family): OptionTable {
+  const cache = optionTables[family === 4 ? 0 : 1];
+  let t = cache.get(spec);
+  if (!t) {
+    const owner: Owner = spec.kind === 'target' ? { kind: 'target' } : { kind: 'match', module: spec.name };
+    const entries: TableEntry[] = [];
+    for (const o of spec.options) {
+      if (o.families && !o.families.includes(family)) continue;
+      entries.push({ long: o.name, spec: o, owner });
+      for (const a of o.aliases ?? []) entries.push({ long: a, spec: o, owner });
+    }
+    t = { entries, exact: new Map(entries.map((e) => [e.long, e])) };
+    cache.set(spec, t);
   }
-  return out;
+  return t;
 }
 
 /**
@@ -266,15 +289,8 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
       return undefined;
     }
     for (const l of loadedMatches) if (l.spec.name === spec.name) l.completed = true;
-    const loaded: Loaded = {
-      spec,
-      entries: entriesFor(spec, { kind: 'match', module: spec.name }, family),
-      exact: new Map(),
-      use,
-      seen: new Set(),
-      completed: false,
-    };
-    for (const e of loaded.entries) loaded.exact.set(e.long, e);
+    const table = optionTableFor(spec, family);
+    const loaded: Loaded = { spec, entries: table.entries, exact: table.exact, use, seen: new Set(), completed: false };
     loadedMatches.push(loaded);
     if (spec.deprecated) {
       diagnostics.push({
@@ -351,7 +367,8 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
       args.push(t);
       next++;
     }
-    return { args, next, ok: true };
+    // exact-size array (see the note on retained rules below)
+    return { args: args.length === 1 ? [args[0]] : args.slice(), next, ok: true };
   };
 
   const makeOption = (entry: TableEntry, optTok: Token, args: Token[], negated: boolean, negSpan?: Span): OptionUse => {
@@ -505,15 +522,15 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
           }
         }
         if (spec) {
+          const table = optionTableFor(spec, family);
           targetLoaded = {
             spec,
-            entries: entriesFor(spec, { kind: 'target' }, family),
-            exact: new Map(),
+            entries: table.entries,
+            exact: table.exact,
             use: target,
             seen: new Set(),
             completed: false,
           };
-          for (const e of targetLoaded.entries) targetLoaded.exact.set(e.long, e);
           if (spec.deprecated) {
             diagnostics.push({
               code: 'deprecated-target',
@@ -858,15 +875,18 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
 
   let rule: Rule | undefined;
   if (isRuleOp) {
+    // Arrays grown by push keep 16+ slots; rules are retained by the thousand, so store exact sizes.
+    for (let k = 0; k < matches.length; k++) matches[k].options = matches[k].options.slice();
+    if (target) target.options = target.options.slice();
     rule = {
       table,
       chain: chain ?? '',
       family,
-      text: ruleText(tokens, bodyStartIndex(tokens)),
+      text: bodyText(tokens, bodyStartIndex(tokens), ctx.sourceLine),
       span: commandSpan,
       line: commandSpan.line,
       base,
-      matches,
+      matches: matches.slice(),
       target,
       counters,
       id: ctx.nextRuleId(),
@@ -925,6 +945,12 @@ function quoteWord(w: string): string {
   if (w === '') return '""';
   if (/[\s"\\]/.test(w)) return `"${w.replace(/(["\\])/g, '\\$1')}"`;
   return w;
+}
+
+function bodyText(tokens: Token[], from: number, sourceLine: string | undefined): string {
+  if (sourceLine === undefined || from >= tokens.length) return ruleText(tokens, from);
+  // Flatten: a slice of a very long document string would otherwise keep a rope alive.
+  return sourceLine.slice(tokens[from].span.character, tokens[tokens.length - 1].span.endCharacter);
 }
 
 /** The rule body as text, without the command and chain, words re-quoted where needed. */

@@ -49,25 +49,27 @@ export function splitRestoreLine(text: string, line: number, from = 0): LineWord
         i++;
         const qStart = i - 1;
         let closed = false;
+        // Copy runs between escapes as slices (never character by character: that would build
+        // a cons-string node per character).
+        let run = i;
         while (i < n) {
           const d = text.charCodeAt(i);
-          if (d === 92 /* \ */ && i + 1 < n) {
-            value += text[i + 1];
+          if (d === 92 /* \ */) {
+            value += text.slice(run, i);
+            if (i + 1 < n) value += text[i + 1];
             i += 2;
-            continue;
-          }
-          if (d === 92) {
-            i++;
+            run = i;
             continue;
           }
           if (d === 34) {
+            value += text.slice(run, i);
             closed = true;
             i++;
             break;
           }
-          value += text[i];
           i++;
         }
+        if (!closed) value += text.slice(run, Math.min(i, n));
         if (!closed) unterminatedQuoteAt = qStart;
         // A closing quote ends the word (as in add_param_to_argv).
         plainStart = i;

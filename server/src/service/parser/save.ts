@@ -152,7 +152,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
     if (old && old.text === raw && old.table === tableName && old.family === family) res = old;
     else res = parseRuleLine(raw, ln, tableName, family, nextRuleId);
     cache.lines[ln] = res;
-    for (const d of res.diagnostics) diagnostics.push(d);
+    for (let d = 0; d < res.diagnostics.length; d++) diagnostics.push(res.diagnostics[d]);
     if (res.command) {
       commands.push(res.command);
       builder.apply(res.command);
@@ -288,7 +288,7 @@ function parseRuleLine(raw: string, ln: number, table: string, family: Family, n
     return { text: raw, table, family, diagnostics };
   }
   const span: Span = { line: ln, character: k, endLine: ln, endCharacter: raw.length };
-  const r = parseCommand(tokens, { family, mode: 'restore', table, nextRuleId, counters, span });
+  const r = parseCommand(tokens, { family, mode: 'restore', table, nextRuleId, counters, span, sourceLine: raw });
   for (const d of r.diagnostics) diagnostics.push(d);
   return { text: raw, table, family, command: r.command, diagnostics };
 }
