@@ -1,0 +1,78 @@
+/**
+ * A starting host for a ruleset that comes without one: the interfaces the rules name (-i/-o),
+ * each given an address in a subnet the rules pair with it (or a placeholder network), a
+ * default route through the interface that masquerades or looks like the uplink, and
+ * forwarding on when the FORWARD chains have rules. Every guess is listed in `notes`.
+ */
+import type { ParsedDocument, Rule } from '../model';
+import type { AddrMask } from '../registry/argtypes';
+import { formatIPv4, prefixMask } from './addr';
+import type { HostSpec } from './types';
+
+export function inferHost(doc: ParsedDocument): { host: HostSpec; notes: string[] } {
+  const notes: string[] = [];
+  const names = new Set<string>();
+  const subnets = new Map<string, { addr: number; len: number }>();
+  let uplink: string | undefined;
+  let forwarding = false;
+  const rs = doc.rulesets[4];
+  const visit = (r: Rule) => {
+    const i = r.base.inInterface;
+    const o = r.base.outInterface;
+    const name = (x: typeof i) => (x && !x.negated ? (x.args[0]?.text ?? '') : '');
+    const iname = name(i);
+    const oname = name(o);
+    for (const n of [iname, oname]) if (n && !n.endsWith('+')) names.add(n);
+    const net = (x: Rule['base']['source']) => {
+      const v = x?.value as AddrMask[] | undefined;
+      return !x?.negated && Array.isArray(v) && v[0] && v[0].family === 4 && v[0].prefix > 0 && v[0].prefix < 31
+        ? v[0]
+        : undefined;
+    };
+    const s = net(r.base.source);
+    const d = net(r.base.destination);
+    if (iname && s && !subnets.has(iname)) subnets.set(iname, { addr: s.addr, len: s.prefix });
+    if (oname && d && !subnets.has(oname)) subnets.set(oname, { addr: d.addr, len: d.prefix });
+    if (oname && r.target && ['MASQUERADE', 'SNAT'].includes(r.target.name)) uplink = uplink ?? oname;
+    if (r.chain === 'FORWARD') forwarding = true;
+  };
+  for (const t of rs?.tables.values() ?? []) for (const c of t.chains.values()) for (const r of c.rules) visit(r);
+  if (names.size === 0) {
+    names.add('eth0');
+    notes.push('the ruleset names no interface: assumed one uplink eth0');
+  }
+  const interfaces: HostSpec['interfaces'] = [];
+  let k = 0;
+  for (const n of names) {
+    const sub = subnets.get(n);
+    let addr: string;
+    if (sub) {
+      addr = `${formatIPv4(((sub.addr & prefixMask(sub.len)) + 1) >>> 0)}/${sub.len}`;
+      notes.push(`${n}: address ${addr} assumed from the subnet the rules pair with it`);
+    } else {
+      addr = `192.0.${2 + k}.1/24`;
+      notes.push(`${n}: placeholder address ${addr}`);
+    }
+    interfaces.push({ name: n, addr });
+    k++;
+  }
+  const up = uplink ?? (names.has('eth0') ? 'eth0' : [...names].find((n) => !subnets.has(n))) ?? [...names][0];
+  const upIf = interfaces.find((i) => i.name === up);
+  const gw = upIf?.addr
+    ? formatIPv4(
+        ((Number(
+          upIf.addr
+            .split('/')[0]
+            .split('.')
+            .reduce((a, b) => a * 256 + Number(b), 0),
+        ) &
+          0xffffff00) +
+          254) >>>
+          0,
+      )
+    : undefined;
+  const routes = gw ? [{ dst: 'default', via: gw, dev: up }] : [];
+  if (gw) notes.push(`default route via ${gw} on ${up} (assumed uplink)`);
+  if (forwarding) notes.push('forwarding enabled because FORWARD has rules');
+  return { host: { interfaces, routes, forwarding }, notes };
+}

@@ -1,0 +1,267 @@
+/**
+ * Reads the options of a rule's matches and target for compilation. The parsed model
+ * (`MatchUse.options`, `OptionUse.value`) is used first; when the command parser could not resolve
+ * a module or option (an extension the registry does not describe yet), the options are recovered
+ * from the rule's own text so the simulator still evaluates what iptables would load. Values are
+ * taken from `OptionUse.value` when it has the documented shape, otherwise parsed from the text.
+ */
+import type { Rule } from '../model';
+import { splitRestoreLine } from '../parser/restoreTokens';
+import { parseUint } from '../registry/argtypes';
+
+/** One option of a module, normalized. */
+export interface Opt {
+  name: string;
+  negated: boolean;
+  args: string[];
+  value?: unknown;
+}
+
+export interface ModuleOpts {
+  module: string;
+  opts: Opt[];
+}
+
+export interface RuleOpts {
+  matches: ModuleOpts[];
+  target?: { name: string; kind: 'jump' | 'goto'; opts: Opt[] };
+}
+
+const ALIASES: Record<string, string> = {
+  'destination-port': 'dport',
+  'source-port': 'sport',
+  'destination-ports': 'dports',
+  'source-ports': 'sports',
+  'set-mark': 'set-mark',
+};
+
+function canon(name: string): string {
+  return ALIASES[name] ?? name;
+}
+
+/** Options recovered from the rule text (`-m mod --opt args`, `-j TARGET --opt args`). */
+function lenient(rule: Rule): RuleOpts {
+  let words: string[];
+  try {
+    words = splitRestoreLine(rule.text, 0).tokens.map((w) => w.text);
+  } catch {
+    words = rule.text.split(/\s+/);
+  }
+  const out: RuleOpts = { matches: [] };
+  let current: Opt[] | undefined;
+  let implicit: ModuleOpts | undefined;
+  let proto: string | undefined;
+  let neg = false;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    if (w === '!') {
+      neg = true;
+      continue;
+    }
+    if (w === '-m' || w === '--match') {
+      const m: ModuleOpts = { module: (words[++i] ?? '').toLowerCase(), opts: [] };
+      out.matches.push(m);
+      current = m.opts;
+      neg = false;
+      continue;
+    }
+    if (w === '-j' || w === '--jump' || w === '-g' || w === '--goto') {
+      out.target = { name: words[++i] ?? '', kind: w === '-g' || w === '--goto' ? 'goto' : 'jump', opts: [] };
+      current = out.target.opts;
+      neg = false;
+      continue;
+    }
+    if (w === '-p' || w === '--protocol' || w === '--proto') {
+      proto = (words[++i] ?? '').toLowerCase();
+      neg = false;
+      continue;
+    }
+    if (
+      /^-[sdiof]$/.test(w) ||
+      ['--source', '--destination', '--in-interface', '--out-interface', '--src', '--dst'].includes(w)
+    ) {
+      if (w !== '-f') i++;
+      neg = false;
+      continue;
+    }
+    if (w.startsWith('--')) {
+      const eq = w.indexOf('=');
+      const name = canon(eq > 0 ? w.slice(2, eq) : w.slice(2));
+      const args: string[] = eq > 0 ? [w.slice(eq + 1)] : [];
+      while (
+        i + 1 < words.length &&
+        !(words[i + 1].startsWith('-') && words[i + 1].length > 1 && !/^-\d/.test(words[i + 1])) &&
+        words[i + 1] !== '!'
+      ) {
+        args.push(words[++i]);
+      }
+      let target = current;
+      if (!target) {
+        if (!implicit) {
+          implicit = { module: proto === 'icmpv6' ? 'icmp6' : (proto ?? ''), opts: [] };
+          out.matches.push(implicit);
+        }
+        target = implicit.opts;
+      }
+      target.push({ name, negated: neg, args });
+      neg = false;
+    }
+  }
+  return out;
+}
+
+/** The normalized options of a rule's matches and target. */
+export function ruleOptions(rule: Rule): RuleOpts {
+  const parsedOk = !rule.broken && rule.matches.every((m) => m.known);
+  const fromModel: RuleOpts = {
+    matches: rule.matches.map((m) => ({
+      module: m.module,
+      opts: m.options.map((o) => ({
+        name: canon(o.name),
+        negated: o.negated,
+        args: o.args.map((a) => a.text),
+        value: o.value,
+      })),
+    })),
+    target: rule.target
+      ? {
+          name: rule.target.name,
+          kind: rule.target.kind,
+          opts: rule.target.options.map((o) => ({
+            name: canon(o.name),
+            negated: o.negated,
+            args: o.args.map((a) => a.text),
+            value: o.value,
+          })),
+        }
+      : undefined,
+  };
+  if (parsedOk) return fromModel;
+  // Merge: take every module from the text; keep parsed values where the model has the option.
+  const len = lenient(rule);
+  for (const m of len.matches) {
+    const pm = fromModel.matches.find((x) => x.module === m.module);
+    if (!pm) continue;
+    for (const o of m.opts) {
+      const po = pm.opts.find((x) => x.name === o.name);
+      if (po) o.value = po.value;
+    }
+  }
+  if (len.target && fromModel.target) {
+    for (const o of len.target.opts) {
+      const po = fromModel.target.opts.find((x) => x.name === o.name);
+      if (po) o.value = po.value;
+    }
+  }
+  return { matches: len.matches, target: len.target ?? fromModel.target };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value readers: the documented registry shape when present, else the text.
+
+export function find(opts: Opt[], ...names: string[]): Opt | undefined {
+  for (const o of opts) if (names.includes(o.name)) return o;
+  return undefined;
+}
+
+export function argText(o: Opt): string {
+  return o.args.join(' ');
+}
+
+/** `[lo, hi]` from a value or `n[:m]` / `n-m` text. */
+export function rangeOf(o: Opt, max = 65535): [number, number] {
+  const v = o.value;
+  if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number') return [v[0], v[1]];
+  if (typeof v === 'number') return [v, v];
+  const t = o.args[0] ?? '';
+  const m = /^([^:-]*)(?:[:-]([^:-]*))?$/.exec(t);
+  if (!m) throw new Error(`invalid range "${t}"`);
+  const lo = m[1] === '' ? 0 : num(m[1]);
+  const hi = m[2] === undefined ? lo : m[2] === '' ? max : num(m[2]);
+  return [lo, hi];
+}
+
+const SERVICES: Record<string, number> = {
+  ssh: 22,
+  http: 80,
+  https: 443,
+  domain: 53,
+  smtp: 25,
+  ftp: 21,
+  telnet: 23,
+  ntp: 123,
+  bootps: 67,
+  bootpc: 68,
+  snmp: 161,
+  'netbios-ns': 137,
+  'netbios-dgm': 138,
+  'netbios-ssn': 139,
+  microsoft_ds: 445,
+  mysql: 3306,
+  postgresql: 5432,
+  imap: 143,
+  imaps: 993,
+  pop3: 110,
+  pop3s: 995,
+  submission: 587,
+  smtps: 465,
+  ldap: 389,
+  ldaps: 636,
+  tftp: 69,
+  syslog: 514,
+  'http-alt': 8080,
+  isakmp: 500,
+  'ipsec-nat-t': 4500,
+  openvpn: 1194,
+  rsync: 873,
+  sip: 5060,
+  mdns: 5353,
+};
+
+/** A number (decimal, 0x hex) or a known service name. */
+export function num(t: string): number {
+  const n = parseUint(t);
+  if (n !== undefined) return n;
+  const s = SERVICES[t.toLowerCase()];
+  if (s !== undefined) return s;
+  throw new Error(`"${t}" is not a number`);
+}
+
+/** `[lo, hi][]` port list from a value or `a,b:c` text. */
+export function portList(o: Opt): [number, number][] {
+  const v = o.value;
+  if (Array.isArray(v) && v.every((x) => Array.isArray(x) && x.length === 2)) return v as [number, number][];
+  return argText(o)
+    .split(',')
+    .map((p) => {
+      const [a, b] = p.split(':');
+      const lo = a === '' ? 0 : num(a);
+      return [lo, b === undefined ? lo : b === '' ? 65535 : num(b)] as [number, number];
+    });
+}
+
+/** `{value, mask}` from a value or `v[/m]` text. */
+export function markOf(o: Opt): { value: number; mask: number } {
+  const v = o.value as { value?: unknown; mask?: unknown } | undefined;
+  if (v && typeof v.value === 'number' && typeof v.mask === 'number')
+    return { value: v.value >>> 0, mask: v.mask >>> 0 };
+  const t = o.args[0] ?? '';
+  const [a, b] = t.split('/');
+  return { value: num(a) >>> 0, mask: b === undefined ? 0xffffffff : num(b) >>> 0 };
+}
+
+/** A comma list of names, upper-cased. */
+export function nameList(o: Opt): string[] {
+  const v = o.value;
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return (v as string[]).map((x) => x.toUpperCase());
+  return argText(o)
+    .split(',')
+    .map((x) => x.trim().toUpperCase())
+    .filter((x) => x !== '');
+}
+
+/** A plain number option. */
+export function numOf(o: Opt): number {
+  if (typeof o.value === 'number') return o.value;
+  return num(o.args[0] ?? '');
+}

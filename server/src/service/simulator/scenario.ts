@@ -1,0 +1,151 @@
+/**
+ * Runs a sequence of packets through one simulated host (conntrack and stateful matches carry
+ * over from packet to packet), including `reply_to` packets built from the frame an earlier
+ * packet left with, and produces per packet the oracle's recorded-result shape.
+ */
+import { parseDocument } from '../document';
+import type { ParsedDocument } from '../model';
+import { formatIPv4 } from './addr';
+import { compileDocument } from './compile';
+import { ConntrackTable } from './conntrack';
+import type { SimState } from './context';
+import { conntrackOut, sentOf } from './frames';
+import { buildHost } from './host';
+import { buildHooks, newResult, type Sim, simulatePacket } from './netstack';
+import { type Pkt, PROTO_ICMP, PROTO_TCP, packetFromSpec, parseTcpFlags, TCP_ACK, TCP_SYN } from './packet';
+import type { Assumption, Backend, HostSpec, PacketResult, PacketSpec, ScenarioResult } from './types';
+
+export const SIMULATOR_VERSION = 'iptables-sim 0.1';
+
+/** A scenario file (`/work/shared/scenarios/*.json` format). */
+export interface Scenario {
+  description?: string;
+  comment?: string;
+  ruleset?: string;
+  ruleset_text?: string;
+  host?: HostSpec;
+  packets: PacketSpec[];
+  nondeterministic?: { why: string; values?: string[]; paths?: string[] };
+}
+
+export interface SimulateInput {
+  /** The parsed ruleset document (compiled once and cached). */
+  doc: ParsedDocument;
+  host: HostSpec;
+  packets: PacketSpec[];
+  backend?: Backend;
+  assumptions?: Assumption[];
+  /** Record every rule evaluated (default true). */
+  explain?: boolean;
+}
+
+function newState(assumptions: Assumption[] = []): SimState {
+  return {
+    conntrack: new ConntrackTable(),
+    recent: new Map(),
+    perRule: new Map(),
+    assumptions: new Map(assumptions.map((a) => [`${a.line}:${a.module}`, a.matches])),
+  };
+}
+
+/** Builds a `reply_to` packet from the frame the earlier packet left with. */
+function replyPacket(spec: PacketSpec, earlier: PacketResult, earlierPkt: PacketSpec, index: number): PacketSpec {
+  const eg = earlier.egress[0];
+  if (!eg)
+    throw new Error(
+      `packet ${spec.name}: reply_to "${spec.reply_to}" did not leave the host, so there is nothing to reply to`,
+    );
+  const out: PacketSpec = {
+    in: eg.iface ?? null,
+    src: eg.dst,
+    dst: eg.src,
+    proto: eg.proto,
+  };
+  if (eg.sport !== undefined) {
+    out.sport = eg.dport;
+    out.dport = eg.sport;
+  }
+  if (eg.proto === 'tcp') {
+    const f = parseTcpFlags(eg.flags ?? 'S');
+    out.flags = f & TCP_SYN && !(f & TCP_ACK) ? 'SA' : 'A';
+    out.seq = (index + 1) * 1000000 + 1;
+    out.ack = ((eg.seq ?? 0) + (f & TCP_SYN ? 1 : 0)) >>> 0;
+  }
+  if (eg.proto === 'icmp') {
+    out.type = eg.icmp_type === 8 ? 0 : eg.icmp_type === 13 ? 14 : (eg.icmp_type ?? 0);
+    out.code = 0;
+    out.id = eg.icmp_id;
+    (out as { seq?: number }).seq = (earlierPkt as { seq?: number }).seq;
+  }
+  const { reply_to: _r, name: _n, ...overrides } = spec;
+  return { ...out, ...overrides, name: spec.name };
+}
+
+/** Simulates a sequence of packets through one host. */
+export function simulate(input: SimulateInput): { packets: PacketResult[]; errors: string[]; backend: Backend } {
+  const backend = input.backend ?? 'nft';
+  const compiled = compileDocument(input.doc, 4);
+  const errors = [...compiled.errors];
+  const host = buildHost(input.host);
+  const sim: Sim = {
+    compiled,
+    backend,
+    host,
+    state: newState(input.assumptions),
+    now: 0,
+    explain: input.explain !== false,
+    hooks: buildHooks(compiled, backend),
+  };
+  const results: PacketResult[] = [];
+  const byName = new Map<string, { res: PacketResult; spec: PacketSpec }>();
+  input.packets.forEach((spec0, i) => {
+    const name = spec0.name ?? `packet-${i + 1}`;
+    let res: PacketResult;
+    let spec = spec0;
+    try {
+      if (spec0.reply_to !== undefined) {
+        const earlier = byName.get(spec0.reply_to);
+        if (!earlier) throw new Error(`packet ${name}: reply_to "${spec0.reply_to}" names no earlier packet`);
+        spec = replyPacket(spec0, earlier.res, earlier.spec, i);
+      }
+      if (spec.proto === undefined || spec.proto === 'tcp' || spec.proto === 6) {
+        if (spec.seq === undefined && (spec.flags === undefined || /S/.test(spec.flags)))
+          spec = { ...spec, seq: (i + 1) * 1000000 + 1 };
+      }
+      sim.now = spec.time ?? (i === 0 ? 0 : sim.now + 1);
+      const pkt: Pkt = packetFromSpec(spec, 20736 + 7 * i);
+      const sent = sentOf(pkt, name, spec0.reply_to);
+      res = simulatePacket(sim, pkt, { name });
+      res.sent = sent;
+    } catch (e) {
+      res = newResult(name, backend);
+      res.notes.push((e as Error).message);
+      errors.push((e as Error).message);
+    }
+    res.name = name;
+    res.conntrack = sim.state.conntrack.entries.map(conntrackOut);
+    results.push(res);
+    byName.set(name, { res, spec });
+  });
+  return { packets: results, errors, backend };
+}
+
+/** Runs a scenario (the shared scenario format) for a backend; results in the oracle's shape. */
+export function runScenario(
+  scenario: Scenario,
+  rulesetText: string,
+  backend: Backend,
+  assumptions?: Assumption[],
+): ScenarioResult {
+  const doc = parseDocument(rulesetText, { languageId: 'iptables' });
+  const r = simulate({ doc, host: scenario.host ?? {}, packets: scenario.packets ?? [], backend, assumptions });
+  const nd = scenario.nondeterministic;
+  const ndNames = new Set([...(nd?.values ?? []), ...(nd?.paths ?? [])]);
+  for (const p of r.packets) {
+    if (ndNames.has(p.name) && !p.random)
+      p.random = { why: nd?.why ?? 'the scenario marks this packet as nondeterministic', possibilities: [] };
+  }
+  return { backend, simulator: SIMULATOR_VERSION, errors: r.errors, packets: r.packets };
+}
+
+export { formatIPv4, PROTO_ICMP, PROTO_TCP };
