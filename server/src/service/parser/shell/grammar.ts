@@ -50,7 +50,7 @@ const ASSIGN_RE = /^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?(\+?)=/;
 /** `NAME=...` at the start of a word (the `NAME=` part unquoted). */
 export function assignmentOf(w: Word): Assign | undefined {
   const p = w.parts[0];
-  if (!p || p.k !== 'lit' || p.q) return undefined;
+  if (p?.k !== 'lit' || p.q) return undefined;
   const m = ASSIGN_RE.exec(p.text);
   if (!m) return undefined;
   if (m[2]) return { name: `${m[1]}[]`, word: w, append: m[3] === '+' };
@@ -60,7 +60,7 @@ export function assignmentOf(w: Word): Assign | undefined {
 /** The value part of an assignment word (everything after the first `=`). */
 export function assignmentValue(w: Word): Word {
   const p = w.parts[0];
-  if (!p || p.k !== 'lit') return w;
+  if (p?.k !== 'lit') return w;
   const eq = p.text.indexOf('=');
   const rest = p.text.slice(eq + 1);
   const parts = w.parts.slice(1);
@@ -124,7 +124,7 @@ class Parser {
     const rest: { op: '&&' | '||'; node: Node }[] = [];
     for (;;) {
       const t = this.peek();
-      if (!t || t.k !== 'op' || (t.op !== '&&' && t.op !== '||')) break;
+      if (t?.k !== 'op' || (t.op !== '&&' && t.op !== '||')) break;
       this.i++;
       while (this.peek()?.k === 'nl') this.i++;
       const n = this.pipeline(stops, depth);
@@ -192,7 +192,7 @@ class Parser {
         case 'function': {
           this.i++;
           const nameTok = this.peek();
-          if (!nameTok || nameTok.k !== 'word') return undefined;
+          if (nameTok?.k !== 'word') return undefined;
           this.i++;
           if (this.keyword() === '(' && this.toks[this.i + 1]?.k === 'op') this.i += 2;
           return this.funcBody(plainWord(nameTok.word) ?? '', nameTok.word.start, d);
@@ -289,7 +289,7 @@ class Parser {
       words = [];
       for (;;) {
         const t = this.peek();
-        if (!t || t.k !== 'word') break;
+        if (t?.k !== 'word') break;
         words.push(t.word);
         this.i++;
       }
@@ -327,7 +327,7 @@ class Parser {
         break;
       }
       const close = this.peek();
-      if (!close || close.k !== 'op' || close.op !== ')') {
+      if (close?.k !== 'op' || close.op !== ')') {
         // not a pattern list: give up on this case statement
         if (patterns.length === 0) this.i++;
         break;
@@ -347,7 +347,7 @@ class Parser {
     const out: Redir[] = [];
     for (;;) {
       const t = this.peek();
-      if (!t || t.k !== 'redir') break;
+      if (t?.k !== 'redir') break;
       this.i++;
       const r: Redir = { op: t.op, start: t.start, end: t.end, heredoc: t.heredoc };
       const n = this.peek();

@@ -75,6 +75,14 @@ function isMeta(c: number): boolean {
     c === 32 || c === 9 || c === 10 || c === 59 || c === 38 || c === 124 || c === 40 || c === 41 || c === 60 || c === 62
   );
 }
+/** Characters with no special meaning in the given word-reading mode. */
+function isPlain(c: number, mode: 'word' | 'dquote' | 'brace'): boolean {
+  if (c === 92 || c === 36 || c === 96 || c === 34 || c === 13) return false; // \ $ ` " CR
+  if (mode === 'dquote') return true;
+  if (c === 39) return false; // '
+  if (mode === 'brace') return c !== 123 && c !== 125;
+  return !isMeta(c);
+}
 function isNameStart(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
@@ -371,8 +379,11 @@ class Lexer {
         continue;
       }
       if (lit === '') litStart = this.pos;
-      lit += s[this.pos];
-      this.pos++;
+      // a run of ordinary characters at once
+      let k = this.pos + 1;
+      while (k < this.to && isPlain(s.charCodeAt(k), mode)) k++;
+      lit += s.slice(this.pos, k);
+      this.pos = k;
     }
     flush(this.pos);
     return mode !== 'dquote';
