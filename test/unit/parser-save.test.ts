@@ -54,8 +54,18 @@ test('rule counters in both placements: [p:b] prefix and -c', () => {
   assert.equal(rules[0].counters!.bytes, 300n);
   assert.equal(rules[1].counters!.packets, 7n);
   assert.equal(rules[1].counters!.bytes, 900n);
-  const bad = parseSave('*filter\n[5:x] -A INPUT -j ACCEPT\nCOMMIT\n');
-  assert.deepEqual(codes(bad.diagnostics), ['bad-counters']);
+  // the numbers are only checked with iptables-restore -c: a warning; a missing "]" is fatal
+  const odd = parseSave('*filter\n:INPUT ACCEPT [x:0]\n[5:x] -A INPUT -j ACCEPT\nCOMMIT\n');
+  assert.deepEqual(codes(odd.diagnostics), []);
+  assert.deepEqual(
+    odd.diagnostics.map((d) => [d.code, d.severity]),
+    [
+      ['bad-counters', 'warning'],
+      ['bad-counters', 'warning'],
+    ].sort(),
+  );
+  assert.deepEqual(codes(parseSave('*filter\n[5:6 -A INPUT -j ACCEPT\nCOMMIT\n').diagnostics), ['bad-counters']);
+  assert.deepEqual(codes(parseSave('*filter\n[56] -A INPUT -j ACCEPT\nCOMMIT\n').diagnostics), ['bad-counters']);
 });
 
 test('restore commands -A -I -N -X -F -P -D -R -Z -E apply in order', () => {
@@ -109,6 +119,23 @@ test('missing COMMIT, rules outside a table, prose before the first table', () =
   assert.equal(prose.diagnostics[0].span.line, 0);
   assert.deepEqual(codes(parseSave('-A INPUT -j ACCEPT\n').diagnostics), ['rule-outside-table']);
   assert.deepEqual(codes(parseSave('*mytable\nCOMMIT\n').diagnostics).includes('unknown-table'), true);
+});
+
+test('CRLF: only lines the carriage return breaks are errors', () => {
+  // ":INPUT ACCEPT [0:0]\r" and "--comment x\r" load; "-j ACCEPT\r" does not
+  const fine = parseSave('*filter\n:INPUT ACCEPT [0:0]\r\n-A INPUT -m comment --comment x\r\nCOMMIT\n');
+  assert.deepEqual(codes(fine.diagnostics), []);
+  const broken = parseSave('*filter\n:INPUT ACCEPT [0:0]\r\n-A INPUT -j ACCEPT\r\nCOMMIT\n');
+  assert.deepEqual(codes(broken.diagnostics), ['crlf-line-ending']);
+  assert.equal(broken.diagnostics[0].span.line, 2);
+  assert.deepEqual(codes(parseSave('*filter\n:FORWARD DROP\r\nCOMMIT\n').diagnostics), ['crlf-line-ending']);
+});
+
+test('an unterminated quote swallows the newline, as iptables-restore reads it', () => {
+  const comment = parseSave('*filter\n-A INPUT -m comment --comment "abc\nCOMMIT\n');
+  assert.deepEqual(codes(comment.diagnostics), []);
+  const target = parseSave('*filter\n-A INPUT -j "ACCEPT\nCOMMIT\n');
+  assert.deepEqual(codes(target.diagnostics), ['bad-chain-name']);
 });
 
 test('CRLF line endings are an error on the first line iptables-restore would reject', () => {

@@ -540,6 +540,12 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
               data: { target: name },
             });
           }
+        } else if (nameTok && /[\s\x00-\x1f]/.test(name)) {
+          err(
+            nameTok.span,
+            `Invalid target name \`${name.replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`,
+            'bad-chain-name',
+          );
         } else if (nameTok) {
           const r = parseArg(name, CHAIN, family);
           if (r.error) err(nameTok.span, r.error, r.code ?? 'bad-argument');
@@ -556,8 +562,28 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
         counters = { packets: p, bytes: b, span: opt.span };
         return;
       }
+      case 'w':
+      case 'W':
+        if (ctx.mode === 'restore') {
+          err(
+            optTok.span,
+            `You cannot use \`${optTok.text}' from iptables-restore (give it to iptables-restore itself)`,
+            'option-in-restore',
+          );
+        }
+        return;
+      case 'h':
+      case 'V':
+        if (ctx.mode === 'restore') {
+          err(
+            optTok.span,
+            `${optTok.text} makes iptables-restore print ${id === 'h' ? 'its help' : 'its version'} and stop without loading anything`,
+            'option-in-restore',
+          );
+        }
+        return;
       default:
-        // -v -n -x --line-numbers -w -W --modprobe -4 -6: accepted, no effect on the ruleset
+        // -v -n -x --line-numbers --modprobe -4 -6: accepted, no effect on the ruleset
         return;
     }
   };

@@ -69,7 +69,11 @@ export function splitRestoreLine(text: string, line: number, from = 0): LineWord
           }
           i++;
         }
-        if (!closed) value += text.slice(run, Math.min(i, n));
+        if (!closed) {
+          // iptables-restore reads the line with its newline: an open quote swallows it, so the
+          // word ends in "\n" (which later makes e.g. a target name invalid).
+          value += `${text.slice(run, Math.min(i, n))}\n`;
+        }
         if (!closed) unterminatedQuoteAt = qStart;
         // A closing quote ends the word (as in add_param_to_argv).
         plainStart = i;

@@ -71,18 +71,21 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
     let raw = lines[ln];
     if (raw.length === 0) continue;
     if (raw.charCodeAt(raw.length - 1) === 13) {
-      // iptables-restore keeps the \r: "*nat\r" is an unknown table, "COMMIT\r" is not COMMIT.
-      if (!crlfReported && raw.trim() !== '' && raw[0] !== '#') {
+      // iptables-restore keeps the \r as part of the line's last word. Whether that breaks the
+      // line depends on the word: "*nat\r", "COMMIT\r", ":FORWARD DROP\r" or "-j ACCEPT\r" fail,
+      // ":INPUT ACCEPT [0:0]\r" or "--comment x\r" load. Report the first line that breaks.
+      raw = raw.slice(0, -1);
+      if (!crlfReported && crlfBreaks(raw, tableName, family)) {
         crlfReported = true;
         diagnostics.push({
           code: 'crlf-line-ending',
           severity: 'error',
           message:
-            'Windows (CRLF) line endings: iptables-restore keeps the carriage return, so this line is rejected. Save the file with LF line endings.',
-          span: { line: ln, character: 0, endLine: ln, endCharacter: raw.length - 1 },
+            'Windows (CRLF) line endings: iptables-restore keeps the carriage return in the last word of the line, which makes this line invalid. Save the file with LF line endings.',
+          span: { line: ln, character: 0, endLine: ln, endCharacter: raw.length },
+          data: { crlf: true },
         });
       }
-      raw = raw.slice(0, -1);
     }
     const first = raw.charCodeAt(0);
     if (first === 35 /* # */) continue;
@@ -216,10 +219,11 @@ function parseChainLine(raw: string, ln: number, table: Table, builder: RulesetB
   }
   const counters = tokens[2];
   if (counters && !/^\[[0-9]+:[0-9]+\]$/.test(counters.text)) {
+    // iptables-restore ignores chain counters unless run with -c (which then rejects these).
     builder.diagnostics.push({
       code: 'bad-counters',
-      severity: 'error',
-      message: `invalid counters "${counters.text}" (expected [packets:bytes])`,
+      severity: 'warning',
+      message: `malformed counters "${counters.text}" (expected [packets:bytes]): ignored, but iptables-restore -c would reject them`,
       span: counters.span,
     });
   }
@@ -233,19 +237,32 @@ function parseRuleLine(raw: string, ln: number, table: string, family: Family, n
   let k = 0;
   while (raw.charCodeAt(k) === 32 || raw.charCodeAt(k) === 9) k++;
   if (raw.charCodeAt(k) === 91 /* [ */) {
-    const close = raw.indexOf(']', k);
-    const m = close > 0 ? /^\[([0-9]+):([0-9]+)\]$/.exec(raw.slice(k, close + 1)) : null;
+    // iptables-restore's tokenize_rule_counters(): the packet count runs to the first ':', the
+    // byte count to the next ']'; without them the line is refused ("Bad line N: need ]"). The
+    // numbers themselves are only checked with -c.
+    const colon = raw.indexOf(':', k);
+    const close = colon < 0 ? -1 : raw.indexOf(']', colon);
     const sp: Span = { line: ln, character: k, endLine: ln, endCharacter: close > 0 ? close + 1 : raw.length };
-    if (!m) {
+    if (close < 0) {
       diagnostics.push({
         code: 'bad-counters',
         severity: 'error',
-        message: 'invalid rule counters (expected [packets:bytes])',
+        message: 'bad rule counters: iptables-restore needs "[packets:bytes]" ("need ]")',
         span: sp,
       });
       return { text: raw, table, family, diagnostics };
     }
-    counters = { packets: BigInt(m[1]), bytes: BigInt(m[2]), span: sp };
+    const m = /^\[([0-9]+):([0-9]+)\]$/.exec(raw.slice(k, close + 1));
+    if (m) counters = { packets: BigInt(m[1]), bytes: BigInt(m[2]), span: sp };
+    else {
+      diagnostics.push({
+        code: 'bad-counters',
+        severity: 'warning',
+        message:
+          'malformed rule counters (expected [packets:bytes]): ignored, but iptables-restore -c would reject them',
+        span: sp,
+      });
+    }
     from = close + 1;
   }
   const { tokens, unterminatedQuoteAt } = splitRestoreLine(raw, ln, from);
@@ -291,4 +308,30 @@ function parseRuleLine(raw: string, ln: number, table: string, family: Family, n
   const r = parseCommand(tokens, { family, mode: 'restore', table, nextRuleId, counters, span, sourceLine: raw });
   for (const d of r.diagnostics) diagnostics.push(d);
   return { text: raw, table, family, command: r.command, diagnostics };
+}
+
+/**
+ * Whether the carriage return at the end of a CRLF line makes iptables-restore refuse the line
+ * (the \r stays in the line's last word).
+ */
+function crlfBreaks(line: string, table: string, family: Family): boolean {
+  if (/^\s*$/.test(line) || line[0] === '#') return false;
+  if (line[0] === '*' || /^COMMIT\s*$/.test(line)) return true;
+  if (line[0] === ':') {
+    // ":NAME POLICY [p:b]\r": the counters absorb it. ":NAME POLICY\r": the policy is broken
+    // (for a user chain "-\r" legacy refuses and nft ignores it: one refusal makes it an error).
+    return (
+      line
+        .slice(1)
+        .trim()
+        .split(/[ \t]+/).length < 3
+    );
+  }
+  if (!table) return false;
+  const errors = (r: LineResult) => r.diagnostics.filter((d) => d.severity === 'error').length;
+  const withCr = parseRuleLine(`${line}\r`, 0, table, family, () => 0);
+  if (errors(withCr) > errors(parseRuleLine(line, 0, table, family, () => 0))) return true;
+  // A jump to "NAME\r" parses as a jump to a chain; iptables refuses that name.
+  const target = withCr.command?.rule?.target;
+  return !!target && /[\r\n]/.test(target.name);
 }
