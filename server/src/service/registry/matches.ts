@@ -1,41 +1,20 @@
 /**
- * Match extensions (`-m NAME`), one declarative entry each. See types.ts for the schema.
+ * Match extensions (`-m NAME`), one declarative entry each, gathered from the thematic data files
+ * under `matches/`. See types.ts for the schema.
  */
+import { CONNTRACK_MATCHES } from './matches/conntrack';
+import { IPV6_MATCHES } from './matches/ipv6';
+import { PACKET_MATCHES } from './matches/packet';
+import { PROTOCOL_MATCHES } from './matches/protocol';
+import { SOCKET_MATCHES } from './matches/socket';
+import { STATEFUL_MATCHES } from './matches/stateful';
 import type { MatchSpec } from './types';
 
-const PORT_RANGE = { type: 'port-range', placeholder: 'port[:port]' } as const;
-
 export const MATCHES: readonly MatchSpec[] = [
-  {
-    kind: 'match',
-    name: 'tcp',
-    families: [4, 6],
-    kernel: { protocols: ['tcp'] },
-    summary: 'TCP header fields: ports, flags, options',
-    doc: 'Matches fields of the TCP header. Loaded automatically by `-p tcp` when one of its options is used.',
-    options: [
-      {
-        name: 'sport',
-        aliases: ['source-port'],
-        args: [PORT_RANGE],
-        negatable: true,
-        doc: 'Source port or port range.',
-      },
-      {
-        name: 'dport',
-        aliases: ['destination-port'],
-        args: [PORT_RANGE],
-        negatable: true,
-        doc: 'Destination port or port range.',
-      },
-    ],
-  },
-  {
-    kind: 'match',
-    name: 'comment',
-    families: [4, 6],
-    summary: 'Attach a comment to the rule',
-    doc: 'Always matches; carries a comment of up to 255 characters shown by iptables-save.',
-    options: [{ name: 'comment', args: [{ type: 'string', placeholder: 'text', max: 255 }], doc: 'The comment text.' }],
-  },
+  ...PROTOCOL_MATCHES,
+  ...CONNTRACK_MATCHES,
+  ...PACKET_MATCHES,
+  ...STATEFUL_MATCHES,
+  ...SOCKET_MATCHES,
+  ...IPV6_MATCHES,
 ];

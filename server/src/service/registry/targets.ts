@@ -1,34 +1,11 @@
 /**
- * Target extensions and standard verdicts (`-j NAME`), one declarative entry each.
+ * Target extensions and standard verdicts (`-j NAME`), one declarative entry each, gathered from
+ * the thematic data files under `targets/`. See types.ts for the schema.
  */
+import { MANGLE_TARGETS } from './targets/mangle';
+import { MISC_TARGETS } from './targets/misc';
+import { NAT_TARGETS } from './targets/nat';
+import { VERDICTS_TARGETS } from './targets/verdicts';
 import type { TargetSpec } from './types';
 
-export const TARGETS: readonly TargetSpec[] = [
-  {
-    kind: 'target',
-    name: 'ACCEPT',
-    families: [4, 6],
-    flow: 'verdict',
-    options: [],
-    summary: 'Let the packet through this table',
-    doc: 'Stops traversal of the current table; the packet goes on to the next table or hook.',
-  },
-  {
-    kind: 'target',
-    name: 'DROP',
-    families: [4, 6],
-    flow: 'verdict',
-    options: [],
-    summary: 'Discard the packet',
-    doc: 'Discards the packet silently; no further rules or tables see it.',
-  },
-  {
-    kind: 'target',
-    name: 'RETURN',
-    families: [4, 6],
-    flow: 'verdict',
-    options: [],
-    summary: 'Return to the calling chain',
-    doc: 'Returns to the rule after the one that jumped here; in a built-in chain, applies the policy.',
-  },
-];
+export const TARGETS: readonly TargetSpec[] = [...VERDICTS_TARGETS, ...NAT_TARGETS, ...MANGLE_TARGETS, ...MISC_TARGETS];

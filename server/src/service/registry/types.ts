@@ -66,6 +66,13 @@ export interface ArgSpec {
   caseInsensitive?: boolean;
   min?: number;
   max?: number;
+  /**
+   * Port grammars: the protocol whose service names apply (the tcp match resolves names for tcp
+   * only). Absent: a name known for tcp or udp is accepted.
+   */
+  protocol?: string;
+  /** Strings iptables silently cuts to this many characters (LOG prefix...): longer ones get a note. */
+  truncate?: number;
 }
 
 export interface OptionSpec {

@@ -1,0 +1,192 @@
+/**
+ * Building blocks of the argument parsers: the result types, unsigned integers as strtoul() reads
+ * them, and IPv4/IPv6 addresses with masks as iptables' xtables_ipparse_any() accepts them. Kept
+ * apart from argtypes.ts so that the grammar modules can share them without circular imports.
+ */
+import type { Family } from '../model';
+import type { ArgSpec } from './types';
+
+export type AddrMask =
+  | { family: 4; addr: number; mask: number; prefix: number; hostname?: string }
+  | { family: 6; addr: bigint; mask: bigint; prefix: number; hostname?: string };
+
+export interface ArgResult {
+  value?: unknown;
+  /** Error message (the argument is rejected by iptables). */
+  error?: string;
+  /** Stable diagnostic code for the error (default `bad-argument`). */
+  code?: string;
+  /** Accepted, but worth telling (e.g. a hostname that needs DNS when loading). */
+  note?: string;
+  noteCode?: string;
+}
+
+export type ArgParser = (text: string, spec: ArgSpec, family: Family) => ArgResult;
+
+// ---------------------------------------------------------------------------------------------
+// Numbers
+
+/** Parses an unsigned integer as strtoul(…, 0) would (decimal, 0x hex, leading-0 octal). */
+export function parseUint(text: string): number | undefined {
+  if (text.length === 0) return undefined;
+  let n: number;
+  if (/^0[xX][0-9a-fA-F]+$/.test(text)) n = Number.parseInt(text.slice(2), 16);
+  else if (/^0[0-7]+$/.test(text)) n = Number.parseInt(text.slice(1), 8);
+  else if (/^[0-9]+$/.test(text)) n = Number(text);
+  else return undefined;
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Addresses
+
+/** Parses a dotted-quad IPv4 address into an unsigned 32-bit number. */
+export function parseIPv4(text: string): number | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  let v = 0;
+  for (const p of parts) {
+    if (p.length === 0 || p.length > 3 || !/^[0-9]+$/.test(p)) return undefined;
+    const n = Number(p);
+    if (n > 255) return undefined;
+    v = v * 256 + n;
+  }
+  return v >>> 0;
+}
+
+/**
+ * Parses an IPv4 address the way iptables' xtables_numeric_to_ipaddr() does: one to four
+ * dot-separated parts, each read by strtoul with base 0 (so `010` is octal 8 and `0x0a` is 10),
+ * missing trailing parts are zero (`10/8` is 10.0.0.0/8, `0/0` is 0.0.0.0/0).
+ */
+export function parseIPv4Numeric(text: string): number | undefined {
+  const parts = text.split('.');
+  if (parts.length > 4) return undefined;
+  let v = 0;
+  for (let i = 0; i < 4; i++) {
+    let n = 0;
+    if (i < parts.length) {
+      const p = parseUint(parts[i]);
+      if (p === undefined || p > 255) return undefined;
+      n = p;
+    }
+    v = v * 256 + n;
+  }
+  return v >>> 0;
+}
+
+/** Parses an IPv6 address (RFC 4291 text forms, including embedded IPv4) into a 128-bit bigint. */
+export function parseIPv6(text: string): bigint | undefined {
+  if (text.length === 0 || text.length > 45) return undefined;
+  let head = text;
+  let v4tail: number | undefined;
+  const lastColon = text.lastIndexOf(':');
+  if (lastColon >= 0 && text.indexOf('.', lastColon) > lastColon) {
+    v4tail = parseIPv4(text.slice(lastColon + 1));
+    if (v4tail === undefined) return undefined;
+    head = `${text.slice(0, lastColon + 1)}0:0`;
+  }
+  const dbl = head.indexOf('::');
+  if (dbl >= 0 && head.indexOf('::', dbl + 1) >= 0) return undefined;
+  const parseGroups = (s: string): number[] | undefined => {
+    if (s === '') return [];
+    const out: number[] = [];
+    for (const g of s.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+      out.push(Number.parseInt(g, 16));
+    }
+    return out;
+  };
+  let groups: number[];
+  if (dbl >= 0) {
+    const left = parseGroups(head.slice(0, dbl));
+    const right = parseGroups(head.slice(dbl + 2));
+    if (!left || !right || left.length + right.length > 7) return undefined;
+    groups = [...left, ...new Array(8 - left.length - right.length).fill(0), ...right];
+  } else {
+    const all = parseGroups(head);
+    if (all?.length !== 8) return undefined;
+    groups = all;
+  }
+  let v = 0n;
+  for (const g of groups) v = (v << 16n) | BigInt(g);
+  if (v4tail !== undefined) v = (v & ~0xffffffffn) | BigInt(v4tail);
+  return v;
+}
+
+const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_-]{1,63})*\.?$/;
+
+export function prefixMask4(len: number): number {
+  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+}
+
+export function prefixMask6(len: number): bigint {
+  return len === 0 ? 0n : ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - len)) - 1n);
+}
+
+function maskLength4(mask: number): number {
+  let n = 0;
+  while (n < 32 && mask & (0x80000000 >>> n)) n++;
+  return prefixMask4(n) === mask ? n : -1;
+}
+
+/** Parses `addr[/mask]` for the family (what -s/-d and many matches accept). */
+export function parseAddress(text: string, family: Family): ArgResult {
+  const slash = text.indexOf('/');
+  const host = slash < 0 ? text : text.slice(0, slash);
+  const maskText = slash < 0 ? undefined : text.slice(slash + 1);
+  if (family === 4) {
+    let prefix = 32;
+    let mask = 0xffffffff;
+    if (maskText !== undefined) {
+      if (/^[0-9]+$/.test(maskText)) {
+        prefix = Number(maskText);
+        if (prefix > 32) return { error: `invalid mask \`${maskText}' specified`, code: 'bad-address' };
+        mask = prefixMask4(prefix);
+      } else {
+        const m = parseIPv4Numeric(maskText);
+        if (m === undefined) return { error: `invalid mask \`${maskText}' specified`, code: 'bad-address' };
+        mask = m;
+        prefix = maskLength4(m);
+      }
+    }
+    const a = parseIPv4Numeric(host);
+    if (a !== undefined) return { value: { family: 4, addr: (a & mask) >>> 0, mask, prefix } satisfies AddrMask };
+    if (host.includes(':')) {
+      return { error: `host/network \`${host}' not found (an IPv6 address in an IPv4 ruleset)`, code: 'bad-address' };
+    }
+    if (HOSTNAME_RE.test(host) && !/^[0-9.]+$/.test(host)) {
+      return {
+        value: { family: 4, addr: 0, mask, prefix, hostname: host } satisfies AddrMask,
+        note: `"${host}" is a host name: iptables resolves it with DNS when the rule is loaded (and fails without it)`,
+        noteCode: 'hostname-address',
+      };
+    }
+    return { error: `host/network \`${host}' not found`, code: 'bad-address' };
+  }
+  let prefix = 128;
+  if (maskText !== undefined) {
+    if (!/^[0-9]+$/.test(maskText) || Number(maskText) > 128) {
+      const m = parseIPv6(maskText);
+      if (m === undefined) return { error: `invalid mask \`${maskText}' specified`, code: 'bad-address' };
+      const a = parseIPv6(host);
+      if (a === undefined) return { error: `host/network \`${host}' not found`, code: 'bad-address' };
+      return { value: { family: 6, addr: a & m, mask: m, prefix: -1 } satisfies AddrMask };
+    }
+    prefix = Number(maskText);
+  }
+  const mask = prefixMask6(prefix);
+  const a = parseIPv6(host);
+  if (a !== undefined) return { value: { family: 6, addr: a & mask, mask, prefix } satisfies AddrMask };
+  if (parseIPv4(host) !== undefined) {
+    return { error: `host/network \`${host}' not found (an IPv4 address in an IPv6 ruleset)`, code: 'bad-address' };
+  }
+  if (HOSTNAME_RE.test(host)) {
+    return {
+      value: { family: 6, addr: 0n, mask, prefix, hostname: host } satisfies AddrMask,
+      note: `"${host}" is a host name: ip6tables resolves it with DNS when the rule is loaded (and fails without it)`,
+      noteCode: 'hostname-address',
+    };
+  }
+  return { error: `host/network \`${host}' not found`, code: 'bad-address' };
+}
