@@ -235,3 +235,12 @@ test('never throws on garbage', () => {
     assert.doesNotThrow(() => parseSave(`*filter\n${s}\nCOMMIT\n`));
   }
 });
+
+test('lines of only spaces and "COMMIT " with trailing blanks are refused by iptables-restore', () => {
+  assert.deepEqual(codes(parseSave('*filter\n   \n-A INPUT -j ACCEPT\nCOMMIT\n').diagnostics), ['whitespace-line']);
+  assert.deepEqual(codes(parseSave('\t\n*filter\nCOMMIT\n').diagnostics), ['whitespace-line']);
+  assert.deepEqual(codes(parseSave('*filter\n\n-A INPUT -j ACCEPT\n\nCOMMIT\n').diagnostics), []);
+  const commit = parseSave('*filter\nCOMMIT \n');
+  assert.deepEqual(codes(commit.diagnostics), ['bad-commit']);
+  assert.equal(commit.rulesets[4]!.tables.get('filter')!.committed, true);
+});

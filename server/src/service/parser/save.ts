@@ -89,7 +89,19 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
     }
     const first = raw.charCodeAt(0);
     if (first === 35 /* # */) continue;
-    if (/^\s*$/.test(raw)) continue;
+    if (raw.length === 0) continue;
+    if (/^[ \t]+$/.test(raw)) {
+      // An empty line is skipped, but one of spaces or tabs is a command line without a command.
+      diagnostics.push({
+        code: 'whitespace-line',
+        severity: 'error',
+        message: table
+          ? 'a line of only spaces or tabs: iptables-restore refuses it ("no command specified"); make it empty or remove it'
+          : 'a line of only spaces or tabs: iptables-restore refuses it ("line failed"); make it empty or remove it',
+        span: { line: ln, character: 0, endLine: ln, endCharacter: raw.length },
+      });
+      continue;
+    }
     lastLine = ln;
 
     if (first === 42 /* * */) {
@@ -119,6 +131,15 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
       table = builder.startTable(family, name, sp);
       tableName = name;
       continue;
+    }
+    if (raw.startsWith('COMMIT') && raw.length > 6 && /^COMMIT\s+$/.test(raw)) {
+      diagnostics.push({
+        code: 'bad-commit',
+        severity: 'error',
+        message:
+          'COMMIT must stand alone on its line: with trailing spaces iptables-restore reads it as a command ("Bad argument `COMMIT\'")',
+        span: { line: ln, character: 6, endLine: ln, endCharacter: raw.length },
+      });
     }
     if (raw.startsWith('COMMIT') && (raw.length === 6 || /^COMMIT\s*$/.test(raw))) {
       if (table) {

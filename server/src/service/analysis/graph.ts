@@ -1,0 +1,229 @@
+/**
+ * The jump graph of one table: which user chains each rule jumps or goes to, from which hooks each
+ * chain is reached (computed once per table by propagating hook bit masks along jumps, so the cost
+ * is linear in rules), the calling path that first reached a chain from each hook (for messages),
+ * and the jump cycles (strongly connected components, found iteratively).
+ */
+import type { Hook, Rule, Table } from '../model';
+import { HOOKS } from '../model';
+
+/** Bit of each hook in a hook mask. */
+export const HOOK_BIT: Record<Hook, number> = {
+  PREROUTING: 1,
+  INPUT: 2,
+  FORWARD: 4,
+  OUTPUT: 8,
+  POSTROUTING: 16,
+};
+
+/** Hook names of a mask, in netfilter order. */
+export function hooksOf(mask: number): Hook[] {
+  const out: Hook[] = [];
+  for (const h of HOOKS) if (mask & HOOK_BIT[h]) out.push(h);
+  return out;
+}
+
+/** Mask of a list of hooks. */
+export function maskOf(hooks: readonly Hook[]): number {
+  let m = 0;
+  for (const h of hooks) m |= HOOK_BIT[h];
+  return m;
+}
+
+/** A rule that jumps (-j) or goes (-g) to a user chain of the same table. */
+export interface Edge {
+  rule: Rule;
+  to: string;
+}
+
+/**
+ * The jump graph with chains numbered 0..n-1 (table order) and edges in compressed rows: the
+ * out-edges of chain `c` are `edgeTo[edgeStart[c] .. edgeStart[c + 1])`.
+ */
+export interface TableGraph {
+  table: Table;
+  names: string[];
+  id: Map<string, number>;
+  edgeStart: Int32Array;
+  edgeTo: Int32Array;
+  edgeRule: Rule[];
+  /** Number of rules that jump or go to each chain. */
+  references: Int32Array;
+  /** Hooks from which each chain is reached (built-in chains: their own hook). */
+  mask: Uint8Array;
+  /** Per chain and hook bit index (chain * 5 + bit): the edge through which the hook first reached it, or -1. */
+  viaEdge: Int32Array;
+}
+
+function bitIndex(bit: number): number {
+  return 31 - Math.clz32(bit);
+}
+
+/** Builds the jump graph of a table and propagates hook reachability. Linear in rules. */
+export function buildGraph(table: Table): TableGraph {
+  const n = table.chains.size;
+  const names: string[] = new Array(n);
+  const id = new Map<string, number>();
+  const builtin = new Uint8Array(n);
+  let k = 0;
+  for (const [name, chain] of table.chains) {
+    names[k] = name;
+    if (chain.builtin) builtin[k] = 1;
+    id.set(name, k++);
+  }
+  const references = new Int32Array(n);
+  const mask = new Uint8Array(n);
+  const edgeStart = new Int32Array(n + 1);
+  const to: number[] = [];
+  const edgeRule: Rule[] = [];
+  k = 0;
+  for (const chain of table.chains.values()) {
+    edgeStart[k] = to.length;
+    if (chain.builtin && isHook(chain.name)) mask[k] = HOOK_BIT[chain.name as Hook];
+    for (const rule of chain.rules) {
+      const t = rule.target;
+      if (!t || t.isExtension) continue;
+      const dest = id.get(t.name);
+      if (dest === undefined) continue;
+      references[dest]++;
+      if (builtin[dest]) continue;
+      to.push(dest);
+      edgeRule.push(rule);
+    }
+    k++;
+  }
+  edgeStart[n] = to.length;
+  const edgeTo = Int32Array.from(to);
+  const viaEdge = new Int32Array(n * 5).fill(-1);
+  // Propagate: a chain is re-queued only when it gains a hook bit, so at most 5 times.
+  const queue: number[] = [];
+  for (let c = 0; c < n; c++) if (mask[c] !== 0) queue.push(c);
+  for (let qi = 0; qi < queue.length; qi++) {
+    const from = queue[qi];
+    const m = mask[from];
+    for (let e = edgeStart[from]; e < edgeStart[from + 1]; e++) {
+      const dest = edgeTo[e];
+      const gained = m & ~mask[dest];
+      if (gained === 0) continue;
+      mask[dest] |= gained;
+      for (let g = gained; g !== 0; g &= g - 1) viaEdge[dest * 5 + bitIndex(g & -g)] = e;
+      queue.push(dest);
+    }
+  }
+  return { table, names, id, edgeStart, edgeTo, edgeRule, references, mask, viaEdge };
+}
+
+function isHook(name: string): boolean {
+  return (HOOKS as readonly string[]).includes(name);
+}
+
+/** Hooks reaching the chain `name` (0 when none, or no such chain). */
+export function hookMask(g: TableGraph, name: string): number {
+  const c = g.id.get(name);
+  return c === undefined ? 0 : g.mask[c];
+}
+
+/** How many rules jump or go to the chain `name`. */
+export function referenceCount(g: TableGraph, name: string): number {
+  const c = g.id.get(name);
+  return c === undefined ? 0 : g.references[c];
+}
+
+/** The out-edges of a chain (rules jumping to user chains). */
+export function edgesOf(g: TableGraph, name: string): Edge[] {
+  const c = g.id.get(name);
+  const out: Edge[] = [];
+  if (c === undefined) return out;
+  for (let e = g.edgeStart[c]; e < g.edgeStart[c + 1]; e++) out.push({ rule: g.edgeRule[e], to: g.names[g.edgeTo[e]] });
+  return out;
+}
+
+/**
+ * The calling rules from `hook` down to `chain` (outermost first), following the rules that
+ * first reached it. Empty for a built-in chain.
+ */
+export function pathFromHook(g: TableGraph, chain: string, hook: Hook): Rule[] {
+  const bit = bitIndex(HOOK_BIT[hook]);
+  const path: Rule[] = [];
+  let c = g.id.get(chain);
+  // Bounded: each step goes to a chain that gained the bit strictly earlier.
+  for (let steps = 0; c !== undefined && steps <= g.names.length; steps++) {
+    const e = g.viaEdge[c * 5 + bit];
+    if (e < 0) break;
+    const r = g.edgeRule[e];
+    path.push(r);
+    c = g.id.get(r.chain);
+  }
+  return path.reverse();
+}
+
+/** Human-readable call path: `POSTROUTING → A → B`. */
+export function describePath(hook: Hook, path: Rule[], chain: string): string {
+  const names: string[] = [hook];
+  for (const r of path) names.push(r.target?.name ?? '?');
+  if (names[names.length - 1] !== chain) names.push(chain);
+  return names.join(' → ');
+}
+
+/**
+ * Strongly connected components of the user-chain graph that contain a cycle (more than one
+ * chain, or a chain jumping to itself), as chain ids. Iterative Tarjan over typed arrays.
+ */
+export function jumpCycles(g: TableGraph): number[][] {
+  const n = g.names.length;
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const stack: number[] = [];
+  const frameV: number[] = [];
+  const frameE: number[] = [];
+  const result: number[][] = [];
+  let counter = 0;
+  for (let start = 0; start < n; start++) {
+    if (index[start] >= 0 || g.edgeStart[start] === g.edgeStart[start + 1]) continue;
+    index[start] = low[start] = counter++;
+    stack.push(start);
+    onStack[start] = 1;
+    frameV.push(start);
+    frameE.push(g.edgeStart[start]);
+    while (frameV.length > 0) {
+      const top = frameV.length - 1;
+      const v = frameV[top];
+      const e = frameE[top];
+      if (e < g.edgeStart[v + 1]) {
+        frameE[top] = e + 1;
+        const w = g.edgeTo[e];
+        if (index[w] < 0) {
+          index[w] = low[w] = counter++;
+          stack.push(w);
+          onStack[w] = 1;
+          frameV.push(w);
+          frameE.push(g.edgeStart[w]);
+        } else if (onStack[w] && index[w] < low[v]) low[v] = index[w];
+        continue;
+      }
+      frameV.pop();
+      frameE.pop();
+      if (frameV.length > 0) {
+        const p = frameV[frameV.length - 1];
+        if (low[v] < low[p]) low[p] = low[v];
+      }
+      if (low[v] === index[v]) {
+        const comp: number[] = [];
+        for (;;) {
+          const w = stack.pop()!;
+          onStack[w] = 0;
+          comp.push(w);
+          if (w === v) break;
+        }
+        if (comp.length > 1 || selfLoop(g, v)) result.push(comp.reverse());
+      }
+    }
+  }
+  return result;
+}
+
+function selfLoop(g: TableGraph, v: number): boolean {
+  for (let e = g.edgeStart[v]; e < g.edgeStart[v + 1]; e++) if (g.edgeTo[e] === v) return true;
+  return false;
+}

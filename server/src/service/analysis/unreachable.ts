@@ -1,0 +1,73 @@
+/**
+ * Rules that can never see a packet: those after a rule in the same chain that matches every
+ * packet and ends the chain's traversal (a standard verdict, a terminating target such as REJECT
+ * or DNAT, or a goto). The kernel accepts them; they are surely a mistake (usually an ordering
+ * one), hence a warning.
+ */
+import type { OptionUse, Rule } from '../model';
+import type { AddrMask } from '../registry/argtypes';
+import { findTarget } from '../registry/index';
+import { report, type TableContext } from './context';
+
+function matchesEveryAddress(opt: OptionUse | undefined): boolean {
+  if (!opt) return true;
+  if (opt.negated || !Array.isArray(opt.value)) return false;
+  return (opt.value as AddrMask[]).every((a) => a && a.prefix === 0 && !a.hostname);
+}
+
+function matchesEveryInterface(opt: OptionUse | undefined): boolean {
+  if (!opt) return true;
+  return !opt.negated && opt.args[0]?.text === '+';
+}
+
+/** Whether the rule matches every packet (only always-true options and the comment match). */
+export function isUnconditional(rule: Rule): boolean {
+  const b = rule.base;
+  if (b.fragment) return false;
+  if (b.protocol && (b.protocol.negated || b.protocol.value !== 0)) return false;
+  if (!matchesEveryAddress(b.source) || !matchesEveryAddress(b.destination)) return false;
+  if (!matchesEveryInterface(b.inInterface) || !matchesEveryInterface(b.outInterface)) return false;
+  for (const m of rule.matches) if (m.module !== 'comment' || !m.known) return false;
+  return true;
+}
+
+/** Whether the rule's target ends the traversal of its chain. */
+export function endsChain(rule: Rule): boolean {
+  const t = rule.target;
+  if (!t) return false;
+  if (t.kind === 'goto') return true;
+  if (!t.isExtension) return false;
+  const spec = findTarget(t.name, rule.family);
+  return spec !== undefined && spec.flow !== 'continue';
+}
+
+/** Reports every rule after the first unconditional terminating rule of each chain. */
+export function checkUnreachable(ctx: TableContext): void {
+  for (const chain of ctx.table.chains.values()) {
+    const rules = chain.rules;
+    let stop = -1;
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i];
+      if (!r.broken && endsChain(r) && isUnconditional(r)) {
+        stop = i;
+        break;
+      }
+    }
+    if (stop < 0) continue;
+    const by = rules[stop];
+    const how = by.target?.kind === 'goto' ? `-g ${by.target.name}` : `-j ${by.target?.name}`;
+    for (let i = stop + 1; i < rules.length; i++) {
+      const r = rules[i];
+      if (r.broken) continue;
+      report(
+        ctx,
+        'unreachable-rule',
+        'warning',
+        r.span,
+        `rule can never be reached: the rule on line ${by.line + 1} (${how}) matches every packet in chain ${chain.name} first`,
+        { shadowedByLine: by.line, chain: chain.name },
+        [{ span: by.span, message: 'this rule matches every packet and ends the chain' }],
+      );
+    }
+  }
+}
