@@ -173,3 +173,32 @@ test('ip6tables has no -f', () => {
   assert.deepEqual(errorCodes(parse('-A INPUT -f -j DROP', 'restore', 4).ds), []);
   assert.deepEqual(errorCodes(parse('-A INPUT -f -j DROP', 'restore', 6).ds), ['unknown-option']);
 });
+
+test('what iptables 1.8.9 accepts with a warning at most (found by the mutation test)', () => {
+  // an IPv4-mapped IPv6 address loads as the IPv4 address
+  const mapped = parse('-A INPUT -d ::ffff:192.0.2.1 -j ACCEPT');
+  assert.deepEqual(errorCodes(mapped.ds), []);
+  assert.deepEqual(mapped.cmd!.rule!.base.destination!.value, [
+    { family: 4, addr: 0xc0000201, mask: 0xffffffff, prefix: 32 },
+  ]);
+  assert.deepEqual(errorCodes(parse('-A INPUT -d ::1 -j ACCEPT').ds), ['bad-address']);
+  // interface names with '/' or blanks only draw iptables' "weird character" warning
+  const weird = parse('-A INPUT -i eth/0 -j ACCEPT');
+  assert.deepEqual(errorCodes(weird.ds), []);
+  assert.deepEqual(
+    weird.ds.map((d) => [d.code, d.severity]),
+    [['weird-interface', 'warning']],
+  );
+  // the udp match keeps 16 bits of a port and accepts reversed ranges; tcp refuses both
+  const udp = parse('-A INPUT -p udp --dport 70000 -j ACCEPT');
+  assert.deepEqual(errorCodes(udp.ds), []);
+  assert.deepEqual(udp.cmd!.rule!.matches[0].options[0].value, [4464, 4464]);
+  assert.deepEqual(errorCodes(parse('-A INPUT -p udp --dport 80:22 -j ACCEPT').ds), []);
+  assert.deepEqual(errorCodes(parse('-A INPUT -p tcp --dport 70000 -j ACCEPT').ds), ['bad-port']);
+  assert.deepEqual(errorCodes(parse('-A INPUT -p tcp --dport 80:22 -j ACCEPT').ds), ['bad-port']);
+  // REJECT --reject-with takes a case-insensitive prefix (the first type it prefixes)
+  for (const w of ['ICMP-PORT-UNREACHABLE', 'icmp-host-prohib', '']) {
+    assert.deepEqual(errorCodes(parse(`-A INPUT -j REJECT --reject-with "${w}"`).ds), [], w);
+  }
+  assert.deepEqual(errorCodes(parse('-A INPUT -j REJECT --reject-with nonsense').ds), ['bad-argument']);
+});

@@ -244,3 +244,15 @@ test('lines of only spaces and "COMMIT " with trailing blanks are refused by ipt
   assert.deepEqual(codes(commit.diagnostics), ['bad-commit']);
   assert.equal(commit.rulesets[4]!.tables.get('filter')!.committed, true);
 });
+
+test('rule counters are split the way iptables-restore tokenizes them (strtok on ":" and "]")', () => {
+  // "[:0]": leading colons are skipped, so there is no byte count: "need ]"
+  assert.deepEqual(codes(parseSave('*filter\n[:0] -A INPUT -j DROP\nCOMMIT\n').diagnostics), ['bad-counters']);
+  // "[0;0] ... 1024:65535 ...": the counter split consumes the port range's colon, and the
+  // command line ends there: the rule that loads is "-p udp --dport 1024" without a target
+  const cut = parseSave('*filter\n[0;0] -A INPUT -p udp -m udp --dport 1024:65535 -j ACCEPT\nCOMMIT\n');
+  assert.deepEqual(codes(cut.diagnostics), []);
+  const rule = cut.rulesets[4]!.tables.get('filter')!.chains.get('INPUT')!.rules[0];
+  assert.equal(rule.text, '-p udp -m udp --dport 1024');
+  assert.equal(rule.target, undefined);
+});

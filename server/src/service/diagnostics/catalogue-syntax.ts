@@ -292,10 +292,40 @@ export const SYNTAX_CODES: readonly DiagnosticCodeInfo[] = [
     source: 'parser',
   },
   {
+    code: 'mapped-address',
+    severity: 'hint',
+    title: 'IPv4-mapped IPv6 address in an IPv4 rule',
+    description:
+      'iptables resolves `::ffff:a.b.c.d` to the IPv4 address a.b.c.d; writing that address directly is clearer.',
+    failing: filter('-A INPUT -s ::ffff:192.0.2.1 -j ACCEPT'),
+    passing: filter('-A INPUT -s 192.0.2.1 -j ACCEPT'),
+    source: 'parser',
+  },
+  {
+    code: 'weird-interface',
+    severity: 'warning',
+    title: "Interface name with '/' or a blank",
+    description:
+      'iptables accepts it with a "weird character in interface" warning, but no interface can be named so: the rule never matches.',
+    failing: filter('-A INPUT -i eth/0 -j ACCEPT'),
+    passing: filter('-A INPUT -i eth0 -j ACCEPT'),
+    source: 'parser',
+  },
+  {
+    code: 'port-wraps',
+    severity: 'warning',
+    title: 'udp port out of range or reversed range',
+    description:
+      'The udp match of iptables 1.8.9 keeps only the low 16 bits of a port number and accepts a reversed range, which then matches nothing (the tcp match refuses both).',
+    failing: filter('-A INPUT -p udp --dport 70000 -j ACCEPT'),
+    passing: filter('-A INPUT -p udp --dport 4464 -j ACCEPT'),
+    source: 'parser',
+  },
+  {
     code: 'bad-interface',
     severity: 'error',
     title: 'Invalid interface name',
-    description: 'Interface names are shorter than 16 characters and contain no spaces or `/`.',
+    description: 'Interface names are shorter than 16 characters.',
     failing: filter('-A INPUT -i averyveryverylongname -j ACCEPT'),
     passing: filter('-A INPUT -i eth0 -j ACCEPT'),
     source: 'parser',

@@ -251,40 +251,35 @@ function parseChainLine(raw: string, ln: number, table: Table, builder: RulesetB
   builder.declareChain(table, nameTok.text, pol, declSpan, policyTok.span);
 }
 
-function parseRuleLine(raw: string, ln: number, table: string, family: Family, nextRuleId: () => number): LineResult {
+function parseRuleLine(line: string, ln: number, table: string, family: Family, nextRuleId: () => number): LineResult {
   const diagnostics: Diagnostic[] = [];
+  let raw = line;
   let from = 0;
   let counters: { packets: bigint; bytes: bigint; span: Span } | undefined;
   let k = 0;
   while (raw.charCodeAt(k) === 32 || raw.charCodeAt(k) === 9) k++;
   if (raw.charCodeAt(k) === 91 /* [ */) {
-    // iptables-restore's tokenize_rule_counters(): the packet count runs to the first ':', the
-    // byte count to the next ']'; without them the line is refused ("Bad line N: need ]"). The
-    // numbers themselves are only checked with -c.
-    const colon = raw.indexOf(':', k);
-    const close = colon < 0 ? -1 : raw.indexOf(']', colon);
-    const sp: Span = { line: ln, character: k, endLine: ln, endCharacter: close > 0 ? close + 1 : raw.length };
-    if (close < 0) {
-      diagnostics.push({
-        code: 'bad-counters',
-        severity: 'error',
-        message: 'bad rule counters: iptables-restore needs "[packets:bytes]" ("need ]")',
-        span: sp,
-      });
-      return { text: raw, table, family, diagnostics };
+    const tc = tokenizeRuleCounters(raw, k);
+    const sp: Span = { line: ln, character: k, endLine: ln, endCharacter: tc.close >= 0 ? tc.close + 1 : raw.length };
+    if (tc.error) {
+      diagnostics.push({ code: 'bad-counters', severity: 'error', message: `bad rule counters: iptables-restore says "${tc.error}" (write [packets:bytes])`, span: sp });
+      return { text: line, table, family, diagnostics };
     }
-    const m = /^\[([0-9]+):([0-9]+)\]$/.exec(raw.slice(k, close + 1));
+    const m = /^\[([0-9]+):([0-9]+)\]$/.exec(raw.slice(k, tc.close + 1));
     if (m) counters = { packets: BigInt(m[1]), bytes: BigInt(m[2]), span: sp };
     else {
       diagnostics.push({
         code: 'bad-counters',
         severity: 'warning',
         message:
-          'malformed rule counters (expected [packets:bytes]): ignored, but iptables-restore -c would reject them',
+          tc.truncateAt < raw.length
+            ? `malformed rule counters: iptables-restore splits them at the ':' in column ${tc.truncateAt + 1} and reads this line only up to there`
+            : 'malformed rule counters (expected [packets:bytes]): ignored, but iptables-restore -c would reject them',
         span: sp,
       });
     }
-    from = close + 1;
+    from = tc.close + 1;
+    if (tc.truncateAt < raw.length) raw = raw.slice(0, tc.truncateAt);
   }
   const { tokens, unterminatedQuoteAt } = splitRestoreLine(raw, ln, from);
   if (unterminatedQuoteAt !== undefined) {
@@ -295,7 +290,7 @@ function parseRuleLine(raw: string, ln: number, table: string, family: Family, n
       span: { line: ln, character: unterminatedQuoteAt, endLine: ln, endCharacter: raw.length },
     });
   }
-  if (tokens.length === 0) return { text: raw, table, family, diagnostics };
+  if (tokens.length === 0) return { text: line, table, family, diagnostics };
   for (const t of tokens) {
     if (t.text.length > MAX_PARAM_LENGTH) {
       diagnostics.push({
@@ -304,7 +299,7 @@ function parseRuleLine(raw: string, ln: number, table: string, family: Family, n
         message: 'parameter too long (iptables-restore accepts at most 1023 characters per word)',
         span: t.span,
       });
-      return { text: raw, table, family, diagnostics };
+      return { text: line, table, family, diagnostics };
     }
   }
   if (tokens.length > MAX_ARGC) {
@@ -314,7 +309,7 @@ function parseRuleLine(raw: string, ln: number, table: string, family: Family, n
       message: `too many arguments (iptables-restore accepts at most ${MAX_ARGC} per line)`,
       span: tokens[0].span,
     });
-    return { text: raw, table, family, diagnostics };
+    return { text: line, table, family, diagnostics };
   }
   if (!RULE_COMMAND_RE.test(tokens[0].text)) {
     diagnostics.push({
@@ -323,12 +318,12 @@ function parseRuleLine(raw: string, ln: number, table: string, family: Family, n
       message: `Bad argument \`${tokens[0].text}': a line inside a table is a chain (:NAME), a command (-A ...), COMMIT or a # comment`,
       span: tokens[0].span,
     });
-    return { text: raw, table, family, diagnostics };
+    return { text: line, table, family, diagnostics };
   }
   const span: Span = { line: ln, character: k, endLine: ln, endCharacter: raw.length };
   const r = parseCommand(tokens, { family, mode: 'restore', table, nextRuleId, counters, span, sourceLine: raw });
   for (const d of r.diagnostics) diagnostics.push(d);
-  return { text: raw, table, family, command: r.command, diagnostics };
+  return { text: line, table, family, command: r.command, diagnostics };
 }
 
 /**
@@ -355,4 +350,28 @@ function crlfBreaks(line: string, table: string, family: Family): boolean {
   // A jump to "NAME\r" parses as a jump to a chain; iptables refuses that name.
   const target = withCr.command?.rule?.target;
   return !!target && /[\r\n]/.test(target.name);
+}
+
+/**
+ * iptables-restore's tokenize_rule_counters() on a line starting (after blanks) with '[': the
+ * command starts after the first ']'; the packet count is strtok(…, ":") from the '[' (leading
+ * colons skipped), the byte count strtok(NULL, "]"). strtok writes NULs where it stops, so a ':'
+ * or ']' it consumes beyond the first ']' cuts the command line short there.
+ */
+function tokenizeRuleCounters(raw: string, k: number): { close: number; error?: string; truncateAt: number } {
+  const close = raw.indexOf(']', k);
+  if (close < 0) return { close, error: 'need ]', truncateAt: raw.length };
+  let p = k + 1;
+  while (p < raw.length && raw[p] === ':') p++;
+  if (p >= raw.length) return { close, error: 'need :', truncateAt: raw.length };
+  const colon = raw.indexOf(':', p);
+  if (colon < 0) return { close, error: 'need ]', truncateAt: raw.length };
+  let q = colon + 1;
+  while (q < raw.length && raw[q] === ']') q++;
+  if (q >= raw.length) return { close, error: 'need ]', truncateAt: raw.length };
+  const end = raw.indexOf(']', q);
+  let truncateAt = raw.length;
+  if (colon > close) truncateAt = colon;
+  else if (end > close) truncateAt = end;
+  return { close, truncateAt };
 }

@@ -19,6 +19,8 @@ export interface ArgResult {
   /** Accepted, but worth telling (e.g. a hostname that needs DNS when loading). */
   note?: string;
   noteCode?: string;
+  /** Severity of the note (default: hint). */
+  noteSeverity?: 'warning' | 'information' | 'hint';
 }
 
 export type ArgParser = (text: string, spec: ArgSpec, family: Family) => ArgResult;
@@ -153,6 +155,17 @@ export function parseAddress(text: string, family: Family): ArgResult {
     const a = parseIPv4Numeric(host);
     if (a !== undefined) return { value: { family: 4, addr: (a & mask) >>> 0, mask, prefix } satisfies AddrMask };
     if (host.includes(':')) {
+      // iptables resolves the text with getaddrinfo(AF_INET), which maps an IPv4-mapped IPv6
+      // address back to IPv4: "::ffff:192.0.2.1" loads as 192.0.2.1.
+      const mapped = /^::ffff:([0-9.]+)$/i.exec(host);
+      const m4 = mapped ? parseIPv4(mapped[1]) : undefined;
+      if (mapped && m4 !== undefined) {
+        return {
+          value: { family: 4, addr: (m4 & mask) >>> 0, mask, prefix } satisfies AddrMask,
+          note: `IPv4-mapped address: iptables loads it as ${mapped[1]}`,
+          noteCode: 'mapped-address',
+        };
+      }
       return { error: `host/network \`${host}' not found (an IPv6 address in an IPv4 ruleset)`, code: 'bad-address' };
     }
     if (HOSTNAME_RE.test(host) && !/^[0-9.]+$/.test(host)) {

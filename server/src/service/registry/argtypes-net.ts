@@ -22,6 +22,37 @@ const port: ArgParser = (text, spec) => {
   return p === undefined ? badPort(text) : { value: p };
 };
 
+/**
+ * The udp match's port parser (xtopt's strtoul truncated to 16 bits, no order check): numbers
+ * wrap around 65536 and a reversed range is accepted (and then matches nothing).
+ */
+function wrappingPortRange(text: string, proto: string | undefined): ArgResult {
+  const colon = text.indexOf(':');
+  const parts = colon < 0 ? [text] : [text.slice(0, colon), text.slice(colon + 1)];
+  const notes: string[] = [];
+  const vals: number[] = [];
+  for (const [k, part] of parts.entries()) {
+    if (part === '') {
+      vals.push(k === 0 ? 0 : 65535);
+      continue;
+    }
+    if (/^(?:0[xX][0-9a-fA-F]+|[0-9]+)$/.test(part)) {
+      const big = BigInt(part);
+      const v = Number(big % 65536n);
+      if (big > 65535n) notes.push(`${part} is loaded as port ${v} (the udp match keeps only 16 bits)`);
+      vals.push(v);
+      continue;
+    }
+    const p = servicePort(part, proto);
+    if (p === undefined) return badPort(part);
+    vals.push(p);
+  }
+  const [lo, hi] = vals.length === 1 ? [vals[0], vals[0]] : vals;
+  if (lo > hi) notes.push(`the range ${lo}:${hi} is reversed: the rule never matches`);
+  if (notes.length) return { value: [lo, hi], note: notes.join('; '), noteCode: 'port-wraps', noteSeverity: 'warning' };
+  return { value: [lo, hi] };
+}
+
 /** `port[:port]`: `:n` starts at 0, `n:` ends at 65535; min > max is refused. */
 function portRange(text: string, proto: string | undefined): ArgResult {
   const colon = text.indexOf(':');
@@ -194,7 +225,8 @@ function icmpType(text: string, names: readonly IcmpName[], what: 'ICMP' | 'ICMP
 /** Parsers of this module by grammar name, registered by argtypes.ts. */
 export const NET_PARSERS: Record<string, ArgParser> = {
   port,
-  'port-range': (text, spec) => portRange(text, spec.protocol),
+  'port-range': (text, spec) =>
+    spec.portWrap ? wrappingPortRange(text, spec.protocol) : portRange(text, spec.protocol),
   'port-list': portList,
   'port-spec': (text) => portDash(text),
   'ip-range': ipRange,

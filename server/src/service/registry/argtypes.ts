@@ -138,10 +138,19 @@ defineArgType('chain', (text) => {
 defineArgType('iface', (text) => {
   if (text.length >= 16)
     return { error: `interface name "${text}" must be shorter than 16 characters`, code: 'bad-interface' };
-  if (/[\s/]/.test(text) || text === '.' || text === '..')
-    return { error: `invalid interface name "${text}"`, code: 'bad-interface' };
   const wildcard = text.endsWith('+');
-  return { value: { name: wildcard ? text.slice(0, -1) : text, wildcard } };
+  const value = { name: wildcard ? text.slice(0, -1) : text, wildcard };
+  if (!wildcard && /[\s/]/.test(text)) {
+    // iptables only warns ("weird character in interface"): no kernel interface can have this
+    // name, so the rule can never match.
+    return {
+      value,
+      note: `interface name "${text.replace(/\n/g, '\\n')}" contains '/' or a blank, which no interface can have: the rule never matches`,
+      noteCode: 'weird-interface',
+      noteSeverity: 'warning',
+    };
+  }
+  return { value };
 });
 
 defineArgType('protocol', (text) => {
@@ -150,7 +159,11 @@ defineArgType('protocol', (text) => {
   return { value: n };
 });
 
-function findValue(values: readonly string[], text: string, caseInsensitive: boolean | undefined) {
+function findValue(values: readonly string[], text: string, caseInsensitive: boolean | undefined, prefix?: boolean) {
+  if (prefix) {
+    const lower = text.toLowerCase();
+    return values.find((v) => v.toLowerCase().startsWith(lower));
+  }
   if (!caseInsensitive) return values.find((v) => v === text);
   const lower = text.toLowerCase();
   return values.find((v) => v.toLowerCase() === lower);
@@ -158,7 +171,7 @@ function findValue(values: readonly string[], text: string, caseInsensitive: boo
 
 defineArgType('enum', (text, spec) => {
   const values = spec.values ?? [];
-  const found = findValue(values, text, spec.caseInsensitive);
+  const found = findValue(values, text, spec.caseInsensitive, spec.prefix);
   if (found === undefined) return { error: `invalid value "${text}" (expected one of ${values.join(', ')})` };
   return { value: found };
 });

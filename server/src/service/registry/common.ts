@@ -10,6 +10,8 @@ export const U64_MAX = Number.MAX_SAFE_INTEGER;
 export const PORT: ArgSpec = { type: 'port', placeholder: 'port' };
 export const PORT_RANGE: ArgSpec = { type: 'port-range', placeholder: 'port[:port]' };
 /** The tcp match resolves service names for tcp only (getservbyname(name, "tcp")). */
+/** The udp match's ports (see `ArgSpec.portWrap`). */
+export const UDP_PORT_RANGE: ArgSpec = { type: 'port-range', placeholder: 'port[:port]', portWrap: true };
 export const TCP_PORT_RANGE: ArgSpec = { type: 'port-range', placeholder: 'port[:port]', protocol: 'tcp' };
 export const PORT_LIST: ArgSpec = { type: 'port-list', placeholder: 'port[,port|,port:port...]' };
 export const PORT_SPEC: ArgSpec = { type: 'port-spec', placeholder: 'port[-port]' };

@@ -73,6 +73,16 @@ export interface ArgSpec {
   protocol?: string;
   /** Strings iptables silently cuts to this many characters (LOG prefix...): longer ones get a note. */
   truncate?: number;
+  /**
+   * enum: iptables accepts any case-insensitive prefix of a value and takes the first value in
+   * table order that it prefixes (REJECT --reject-with).
+   */
+  prefix?: boolean;
+  /**
+   * port/port-range: the extension parses numbers with a plain strtoul truncated to 16 bits and
+   * does not check the range's order (the udp match of iptables 1.8.9).
+   */
+  portWrap?: boolean;
 }
 
 export interface OptionSpec {

@@ -4,7 +4,7 @@
  * and repetition as iptables 1.8.9 registers them; kernel restrictions as verified by loading rules
  * into a network namespace. Documentation is our own wording.
  */
-import { PORT_LIST, PORT_RANGE, TCP_PORT_RANGE } from '../common';
+import { PORT_LIST, PORT_RANGE, TCP_PORT_RANGE, UDP_PORT_RANGE } from '../common';
 import type { MatchSpec } from '../types';
 
 export const PROTOCOL_MATCHES: readonly MatchSpec[] = [
@@ -66,14 +66,14 @@ export const PROTOCOL_MATCHES: readonly MatchSpec[] = [
       {
         name: 'sport',
         aliases: ['source-port'],
-        args: [PORT_RANGE],
+        args: [UDP_PORT_RANGE],
         negatable: true,
         doc: 'Source port or range.',
       },
       {
         name: 'dport',
         aliases: ['destination-port'],
-        args: [PORT_RANGE],
+        args: [UDP_PORT_RANGE],
         negatable: true,
         doc: 'Destination port or range.',
       },

@@ -60,6 +60,7 @@ export const VERDICTS_TARGETS: readonly TargetSpec[] = [
           {
             type: 'enum',
             placeholder: 'type',
+            prefix: true,
             values: [
               'icmp-net-unreachable',
               'net-unreach',
@@ -89,6 +90,7 @@ export const VERDICTS_TARGETS: readonly TargetSpec[] = [
           {
             type: 'enum',
             placeholder: 'type',
+            prefix: true,
             values: [
               'icmp6-no-route',
               'no-route',
