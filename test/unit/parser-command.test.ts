@@ -194,6 +194,9 @@ test('what iptables 1.8.9 accepts with a warning at most (found by the mutation 
   assert.deepEqual(errorCodes(udp.ds), []);
   assert.deepEqual(udp.cmd!.rule!.matches[0].options[0].value, [4464, 4464]);
   assert.deepEqual(errorCodes(parse('-A INPUT -p udp --dport 80:22 -j ACCEPT').ds), []);
+  assert.deepEqual(errorCodes(parse('-A INPUT -p udp --dport 0x16 -j ACCEPT').ds), ['bad-port']);
+  assert.deepEqual(errorCodes(parse('-A INPUT -p tcp --dport 0x16 -j ACCEPT').ds), []);
+  assert.deepEqual(errorCodes(parse('-A INPUT -p tcp --tcp-flags SYN,RST, SYN -j ACCEPT').ds), []);
   assert.deepEqual(errorCodes(parse('-A INPUT -p tcp --dport 70000 -j ACCEPT').ds), ['bad-port']);
   assert.deepEqual(errorCodes(parse('-A INPUT -p tcp --dport 80:22 -j ACCEPT').ds), ['bad-port']);
   // REJECT --reject-with takes a case-insensitive prefix (the first type it prefixes)

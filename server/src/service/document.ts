@@ -38,7 +38,8 @@ const SAVE_LINE = /^(?:\*[a-z]+\s*$|:\S+\s+(?:ACCEPT|DROP|-)\b|COMMIT\s*$|\s*(?:
 /** An iptables (or iptables-restore) invocation, also split by `\` continuations. */
 const INVOCATION =
   /(?:^|[\s;|&(`$/])(?:ip6?tables(?:-legacy|-nft)?(?:-restore)?|\$\{?IPT[A-Za-z0-9_]*\}?)(?:\s|\\\n)+[-<]/m;
-const TABLE_LINE = /^\*(?:raw|mangle|nat|filter|security)\s*$/m;
+/** A `*table` line (also a misspelt one: it still marks restore input). */
+const TABLE_LINE = /^\*[A-Za-z_][\w-]*\s*$/m;
 /** Signs of a script even when iptables-save text appears in it (here-documents, pasted sessions). */
 const SHELL_STRONG =
   /ip6?tables(?:-legacy|-nft)?-restore\b[^\n]*<<|^[^\s@#]+@[^\s:]+:\S*[#$] +(?:sudo +)?ip6?tables(?:-legacy|-nft)? +-/m;

@@ -18,7 +18,9 @@ const TCP_FLAGS: Record<string, number> = {
 
 const tcpFlags: ArgParser = (text) => {
   let mask = 0;
+  // iptables splits with strtok(","): empty entries ("SYN,,ACK", a trailing comma) are skipped
   for (const f of text.split(',')) {
+    if (f === '') continue;
     const bit = TCP_FLAGS[f.toUpperCase()];
     if (bit === undefined) return { error: `Unknown TCP flag \`${f}'`, code: 'bad-tcp-flags' };
     mask |= bit;

@@ -36,7 +36,8 @@ function wrappingPortRange(text: string, proto: string | undefined): ArgResult {
       vals.push(k === 0 ? 0 : 65535);
       continue;
     }
-    if (/^(?:0[xX][0-9a-fA-F]+|[0-9]+)$/.test(part)) {
+    // decimal only: "0x16" is not a number to this parser and then fails as a service name
+    if (/^[0-9]+$/.test(part)) {
       const big = BigInt(part);
       const v = Number(big % 65536n);
       if (big > 65535n) notes.push(`${part} is loaded as port ${v} (the udp match keeps only 16 bits)`);
