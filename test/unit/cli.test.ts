@@ -149,3 +149,21 @@ test('the compiled program: exit statuses, stdin and output streams', () => {
   assert.equal(rv.status, 0);
   assert.match(rv.stdout, /^iptables-sim /);
 });
+
+test('a reader that goes away (| head) ends the CLI quietly, without an EPIPE crash', () => {
+  const prog = join(REPO_ROOT, 'out', 'server', 'src', 'cli', 'main.js');
+  const dir = mkdtempSync(join(tmpdir(), 'ipts-epipe-'));
+  try {
+    const file = join(dir, 'many.rules');
+    const rules = Array.from({ length: 20000 }, (_, i) => `-A INPUT -s 10.0.${i >> 8}.${i & 255} -j NOSUCHCHAIN`);
+    writeFileSync(file, `*filter\n${rules.join('\n')}\nCOMMIT\n`);
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${prog}" lint "${file}" | head -n 1`], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(r.stdout.split('\n').filter(Boolean).length, 1);
+    assert.doesNotMatch(r.stderr, /EPIPE|Unhandled|internal error/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

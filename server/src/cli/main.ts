@@ -68,6 +68,13 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 }
 
 if (require.main === module) {
+  // `iptables-sim lint ... | head`: when the reader goes away, stop quietly like other CLI tools.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   const io = nodeIO();
   main(process.argv.slice(2), io).then(
     (status) => {
