@@ -106,7 +106,9 @@ export function renderPacket(p: PacketResult, indent = ''): string {
     out.push(
       `${indent}  leaves ${e.iface}: ${e.proto} ${e.src}${e.sport !== undefined ? `:${e.sport}` : ''} > ${e.dst}${e.dport !== undefined ? `:${e.dport}` : ''}`,
     );
+  for (const l of p.logs) if (l.target === 'NFLOG') out.push(`${indent}  NFLOG group ${l.group}: ${l.prefix}`);
   for (const l of p.log_lines) out.push(`${indent}  LOG: ${l}`);
+  for (const l of p.monitor_lines) out.push(`${indent}  xtables-monitor: ${l}`);
   for (const u of p.undecidable)
     out.push(
       `${indent}  UNDECIDABLE line ${u.line} -m ${u.module}: ${u.reason}; assumed ${u.assumed ? 'match' : 'no match'}${u.random ? ' (random in the kernel)' : ''}`,

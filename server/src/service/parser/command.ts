@@ -410,7 +410,12 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
         return;
       }
       if (r.note) {
-        diagnostics.push({ code: r.noteCode ?? 'note', severity: r.noteSeverity ?? 'hint', message: r.note, span: tok.span });
+        diagnostics.push({
+          code: r.noteCode ?? 'note',
+          severity: r.noteSeverity ?? 'hint',
+          message: r.note,
+          span: tok.span,
+        });
       }
       values.push(r.value);
     }

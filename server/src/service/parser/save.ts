@@ -262,7 +262,12 @@ function parseRuleLine(line: string, ln: number, table: string, family: Family, 
     const tc = tokenizeRuleCounters(raw, k);
     const sp: Span = { line: ln, character: k, endLine: ln, endCharacter: tc.close >= 0 ? tc.close + 1 : raw.length };
     if (tc.error) {
-      diagnostics.push({ code: 'bad-counters', severity: 'error', message: `bad rule counters: iptables-restore says "${tc.error}" (write [packets:bytes])`, span: sp });
+      diagnostics.push({
+        code: 'bad-counters',
+        severity: 'error',
+        message: `bad rule counters: iptables-restore says "${tc.error}" (write [packets:bytes])`,
+        span: sp,
+      });
       return { text: line, table, family, diagnostics };
     }
     const m = /^\[([0-9]+):([0-9]+)\]$/.exec(raw.slice(k, tc.close + 1));

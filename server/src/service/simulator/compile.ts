@@ -1,17 +1,19 @@
 /**
- * Compiles a parsed ruleset once into cheap evaluators: per rule the IP-header tests (numbers,
- * no allocation), the match tests from the evaluator table, and the target action; chains are
- * indexed by name. Rules with address lists are expanded as iptables does (one kernel rule per
- * source/destination pair). The result is cached per parsed document (WeakMap), so repeated
- * simulations never re-parse or re-compile.
+ * Compiles a parsed ruleset into cheap evaluators, lazily: compiling the document only builds the
+ * table/chain skeleton and notes whether any rule needs connection tracking; a chain's kernel rules
+ * (address lists expanded as iptables does, one rule per source/destination pair) are laid out the
+ * first time a packet enters it, and each rule's tests (IP header tests on numbers, the match
+ * evaluators, the target action) are compiled the first time the rule is evaluated. Long chains of
+ * rules keyed by an exact destination address get a dispatch index (see `dispatch.ts`). The result
+ * is cached per parsed document (WeakMap), so repeated simulations never re-parse or re-compile.
  */
 import type { Chain, Family, ParsedDocument, Rule, Ruleset } from '../model';
-import { type AddrMask, parseAddress } from '../registry/argtypes';
+import type { AddrMask } from '../registry/argtypes';
 import { STANDARD_VERDICTS } from '../registry/index';
 import { all, type MatchFn, type RuleRef } from './context';
+import { buildDispatch, type Dispatch } from './dispatch';
 import { MATCH_EVALUATORS } from './matches/index';
-import { ruleOptions } from './options';
-import { protoNumber } from './packet';
+import { type RuleOpts, ruleOptions } from './options';
 import { TARGET_EVALUATORS, type TargetFn, V_ACCEPT, V_DROP, V_QUEUE, V_RETURN } from './targets';
 
 export type CTarget =
@@ -42,30 +44,142 @@ export interface CRule {
   errors: string[];
 }
 
-export interface CChain {
-  name: string;
-  builtin: boolean;
-  policy: number;
-  policyName: string;
-  declared: boolean;
-  rules: CRule[];
+/** One kernel rule of a chain before compilation (an address-list rule gives several). */
+export interface Slot {
+  rule: Rule;
+  src?: AddrMask;
+  dst?: AddrMask;
+  /** Position among the kernel rules made from one address-list rule (0 for the first). */
+  part: number;
+  compiled?: CRule;
+}
+
+/** Match modules and targets whose kernel checkentry enables conntrack in the namespace. */
+const CT_MODULES = new Set([
+  'conntrack',
+  'state',
+  'connmark',
+  'connbytes',
+  'connlimit',
+  'connlabel',
+  'helper',
+  'cluster',
+  'ipvs',
+]);
+const CT_TARGETS = new Set(['SNAT', 'DNAT', 'MASQUERADE', 'REDIRECT', 'NETMAP', 'CONNMARK', 'CONNSECMARK', 'TPROXY']);
+
+let nextRef = 1;
+
+/** A chain of the compiled ruleset; its rules are laid out and compiled on first use. */
+export class CChain {
+  readonly name: string;
+  readonly builtin: boolean;
+  readonly policy: number;
+  readonly policyName: string;
+  readonly declared: boolean;
+  private slotList?: Slot[];
+  private dispatchIndex?: Dispatch | null;
+
+  constructor(
+    private readonly source: Chain,
+    private readonly table: CTable,
+    private readonly owner: CompiledRuleset,
+  ) {
+    this.name = source.name;
+    this.builtin = source.builtin;
+    const policyName = source.policy && source.policy !== '-' ? source.policy : 'ACCEPT';
+    this.policyName = policyName;
+    this.policy = policyName === 'DROP' ? V_DROP : V_ACCEPT;
+    this.declared = source.declSpan !== undefined || source.rules.length > 0;
+  }
+
+  /** The kernel rules (address lists expanded), laid out on first use. */
+  get slots(): Slot[] {
+    if (!this.slotList) this.slotList = layOut(this.source);
+    return this.slotList;
+  }
+
+  /** Number of kernel rules in the chain. */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** The dispatch index of the chain (null when the chain does not benefit from one). */
+  get dispatch(): Dispatch | null {
+    if (this.dispatchIndex === undefined) this.dispatchIndex = buildDispatch(this.slots, this.source.rules[0]?.family);
+    return this.dispatchIndex;
+  }
+
+  /** The compiled rule at position `i` (0-based), compiled on first use. */
+  rule(i: number): CRule {
+    const s = this.slots[i];
+    if (!s.compiled) {
+      s.compiled = compileRule(s.rule, this.name, this.table, i + 1, s.src, s.dst);
+      for (const e of s.compiled.errors) this.owner.errors.push(e);
+    }
+    return s.compiled;
+  }
+
+  /** The nft handle of the rule at position `i` (what `xtables-monitor --trace` prints). */
+  handle(i: number): number {
+    const s = this.slots[i];
+    return (nftHandles(this.table).get(s.rule) ?? 0) + s.part;
+  }
+
+  /** Compiles every rule now (validation: all option errors become known). */
+  compileAll(): void {
+    for (let i = 0; i < this.size; i++) this.rule(i);
+  }
 }
 
 export interface CTable {
   name: string;
   chains: Map<string, CChain>;
+  /** The table as parsed (for nft handles). */
+  source?: { chains: Map<string, Chain> };
+  handles?: Map<Rule, number>;
+}
+
+/**
+ * nft rule handles as iptables-nft-restore creates them: one counter per table, first taken by the
+ * chains (declared, or built-in chains that have rules), then by the rules in file order.
+ */
+function nftHandles(t: CTable): Map<Rule, number> {
+  if (t.handles) return t.handles;
+  const m = new Map<Rule, number>();
+  const src = t.source;
+  if (src) {
+    let chains = 0;
+    const rules: Rule[] = [];
+    for (const ch of src.chains.values()) {
+      if (ch.declSpan !== undefined || ch.rules.length > 0) chains++;
+      for (const r of ch.rules) rules.push(r);
+    }
+    rules.sort((a, b) => a.line - b.line);
+    let next = chains + 1;
+    for (const r of rules) {
+      m.set(r, next);
+      next += expandedCount(r);
+    }
+  }
+  t.handles = m;
+  return m;
 }
 
 export interface CompiledRuleset {
   family: Family;
   tables: Map<string, CTable>;
+  /** Option errors found so far (rules are compiled lazily; `compileAll` finds them all). */
   errors: string[];
-  ruleCount: number;
+  /** Kernel rules (address lists expanded; counted on first read). */
+  readonly ruleCount: number;
+  /** Some rule needs connection tracking (without one, the namespace runs no conntrack and no NAT). */
+  conntrack: boolean;
 }
 
 const cache = new WeakMap<object, Partial<Record<Family, CompiledRuleset>>>();
 
-/** The compiled form of a document's ruleset (cached per parsed document). */
+/** The compiled form of a document's ruleset for a family (cached per parsed document). */
 export function compileDocument(doc: ParsedDocument, family: Family = 4): CompiledRuleset {
   let c = cache.get(doc);
   if (!c) {
@@ -80,61 +194,111 @@ export function compileDocument(doc: ParsedDocument, family: Family = 4): Compil
   return out;
 }
 
-function addrList(rule: Rule, key: 'source' | 'destination'): { list: AddrMask[]; negated: boolean } | undefined {
+/** Compiles every rule of every chain (for validation; simulation compiles on demand). */
+export function compileAll(c: CompiledRuleset): void {
+  for (const t of c.tables.values()) for (const ch of t.chains.values()) ch.compileAll();
+}
+
+function addrList(rule: Rule, key: 'source' | 'destination'): AddrMask[] | undefined {
   const o = rule.base[key];
   if (!o) return undefined;
-  let v = o.value as AddrMask[] | undefined;
-  if (!Array.isArray(v)) {
-    v = [];
-    for (const t of (o.args[0]?.text ?? '').split(',')) {
-      const r = parseAddress(t, rule.family);
-      if (r.value) v.push(r.value as AddrMask);
+  const v = o.value;
+  if (Array.isArray(v)) return v as AddrMask[];
+  if (v && typeof v === 'object' && 'family' in v) return [v as AddrMask];
+  return undefined;
+}
+
+function layOut(chain: Chain): Slot[] {
+  const slots: Slot[] = [];
+  for (const rule of chain.rules) {
+    const s = addrList(rule, 'source');
+    const d = addrList(rule, 'destination');
+    if ((!s || s.length <= 1) && (!d || d.length <= 1)) {
+      slots.push({ rule, src: s?.[0], dst: d?.[0], part: 0 });
+      continue;
     }
+    const ss = s?.length ? s : [undefined];
+    const ds = d?.length ? d : [undefined];
+    let part = 0;
+    for (const sa of ss) for (const da of ds) slots.push({ rule, src: sa, dst: da, part: part++ });
   }
-  return { list: v, negated: o.negated };
+  return slots;
+}
+
+function expandedCount(rule: Rule): number {
+  const s = addrList(rule, 'source');
+  const d = addrList(rule, 'destination');
+  return Math.max(1, s?.length ?? 1) * Math.max(1, d?.length ?? 1);
 }
 
 function ifaceTest(
   o: NonNullable<Rule['base']['inInterface']>,
   get: (p: { in: string | null; out: string | null }) => string | null,
 ): MatchFn {
-  const v = (o.value as { name: string; wildcard: boolean } | undefined) ?? {
-    name: (o.args[0]?.text ?? '').replace(/\+$/, ''),
-    wildcard: (o.args[0]?.text ?? '').endsWith('+'),
-  };
+  const v = o.value as { name: string; wildcard: boolean } | undefined;
+  if (!v) return () => false;
   const { name, wildcard } = v;
   const t: MatchFn = wildcard ? (c) => (get(c.pkt) ?? '').startsWith(name) : (c) => get(c.pkt) === name;
   return o.negated ? (c) => !t(c) : t;
 }
 
+function addrTest(a: AddrMask, neg: boolean, which: 'src' | 'dst'): MatchFn {
+  if (a.family === 4) {
+    const addr = a.addr as number;
+    const mask = a.mask as number;
+    if (which === 'src')
+      return neg
+        ? (c) => ((c.pkt.src as number) & mask) >>> 0 !== addr
+        : (c) => ((c.pkt.src as number) & mask) >>> 0 === addr;
+    return neg
+      ? (c) => ((c.pkt.dst as number) & mask) >>> 0 !== addr
+      : (c) => ((c.pkt.dst as number) & mask) >>> 0 === addr;
+  }
+  const addr = a.addr as bigint;
+  const mask = a.mask as bigint;
+  const t: MatchFn =
+    which === 'src'
+      ? (c) => ((c.pkt.src as unknown as bigint) & mask) === addr
+      : (c) => ((c.pkt.dst as unknown as bigint) & mask) === addr;
+  return neg ? (c) => !t(c) : t;
+}
+
 function compileBase(
   rule: Rule,
-  src?: AddrMask,
-  dst?: AddrMask,
-  srcNeg = false,
-  dstNeg = false,
+  src: AddrMask | undefined,
+  dst: AddrMask | undefined,
+  errors: string[],
 ): { fn?: MatchFn; text: string } {
   const tests: MatchFn[] = [];
   const text: string[] = [];
   const b = rule.base;
   if (b.protocol) {
-    let p = b.protocol.value as number | undefined;
-    if (typeof p !== 'number') p = protoNumber(b.protocol.args[0]?.text ?? 'all');
-    if (p !== 0) {
+    const p = b.protocol.value;
+    if (typeof p !== 'number') {
+      errors.push(`line ${rule.line + 1}: -p ${b.protocol.args[0]?.text ?? ''}: unknown protocol`);
+      tests.push(() => false);
+    } else if (p !== 0) {
       const proto = p;
       tests.push(b.protocol.negated ? (c) => c.pkt.proto !== proto : (c) => c.pkt.proto === proto);
     } else if (b.protocol.negated) tests.push(() => false);
     text.push(`${b.protocol.negated ? '! ' : ''}-p ${b.protocol.args[0]?.text}`);
   }
-  if (src && !src.hostname && src.family === 4) {
-    const { addr, mask } = src;
-    tests.push(srcNeg ? (c) => (c.pkt.src & mask) >>> 0 !== addr : (c) => (c.pkt.src & mask) >>> 0 === addr);
-    text.push(`${srcNeg ? '! ' : ''}-s ${b.source?.args[0]?.text}`);
-  }
-  if (dst && !dst.hostname && dst.family === 4) {
-    const { addr, mask } = dst;
-    tests.push(dstNeg ? (c) => (c.pkt.dst & mask) >>> 0 !== addr : (c) => (c.pkt.dst & mask) >>> 0 === addr);
-    text.push(`${dstNeg ? '! ' : ''}-d ${b.destination?.args[0]?.text}`);
+  for (const [a, key, flag] of [
+    [src, 'source', '-s'],
+    [dst, 'destination', '-d'],
+  ] as const) {
+    const o = b[key];
+    if (!o) continue;
+    if (!a) {
+      errors.push(`line ${rule.line + 1}: ${flag} ${o.args[0]?.text ?? ''}: not an address`);
+      tests.push(() => false);
+    } else if (a.hostname) {
+      errors.push(
+        `line ${rule.line + 1}: ${flag} ${a.hostname}: a host name is resolved by DNS when the rule is loaded; the simulator cannot resolve it`,
+      );
+      tests.push(() => false);
+    } else tests.push(addrTest(a, o.negated, key === 'source' ? 'src' : 'dst'));
+    text.push(`${o.negated ? '! ' : ''}${flag} ${o.args[0]?.text}`);
   }
   if (b.inInterface) {
     tests.push(ifaceTest(b.inInterface, (p) => p.in));
@@ -153,69 +317,63 @@ function compileBase(
   return { fn: tests.length ? all(tests) : undefined, text: text.join(' ') };
 }
 
-let nextRef = 1;
+function compileTarget(t: RuleOpts['target'], table: CTable, ref: RuleRef, errors: string[]): CTarget {
+  if (!t) return { kind: 'none' };
+  if (STANDARD_VERDICTS.has(t.name)) {
+    const v = t.name === 'ACCEPT' ? V_ACCEPT : t.name === 'DROP' ? V_DROP : t.name === 'RETURN' ? V_RETURN : V_QUEUE;
+    return { kind: 'verdict', verdict: v, name: t.name };
+  }
+  if (table.chains.has(t.name)) return { kind: t.kind, chain: t.name };
+  const ev = TARGET_EVALUATORS[t.name];
+  if (ev) {
+    try {
+      return { kind: 'ext', name: t.name, fn: ev(t.opts) };
+    } catch (e) {
+      errors.push(`line ${ref.line}: -j ${t.name}: ${(e as Error).message}`);
+      return { kind: 'ext', name: t.name, fn: () => 0 };
+    }
+  }
+  const name = t.name;
+  return {
+    kind: 'ext',
+    name,
+    fn: (c) => {
+      c.note(`target ${name} is not simulated (treated as continuing)`);
+      return 0;
+    },
+  };
+}
 
 function compileRule(
   rule: Rule,
-  chain: Chain,
-  tableChains: Map<string, Chain>,
+  chainName: string,
+  table: CTable,
   rulenum: number,
   src?: AddrMask,
   dst?: AddrMask,
 ): CRule {
-  const ref: RuleRef = { id: nextRef++, table: rule.table, chain: chain.name, rulenum, line: rule.line + 1 };
+  const ref: RuleRef = { id: nextRef++, table: rule.table, chain: chainName, rulenum, line: rule.line + 1 };
   const errors: string[] = [];
-  const base = compileBase(rule, src, dst, rule.base.source?.negated, rule.base.destination?.negated);
+  if (rule.broken) errors.push(`line ${ref.line}: the rule has errors; iptables would refuse to load the ruleset`);
+  const base = compileBase(rule, src, dst, errors);
   const opts = ruleOptions(rule);
   const matches: CMatch[] = [];
   for (const m of opts.matches) {
-    const ev = MATCH_EVALUATORS[m.module];
+    const mod = m.module;
+    const ev = MATCH_EVALUATORS[mod];
     if (!ev) {
-      const mod = m.module;
       matches.push({ module: mod, test: (c) => c.undecided(mod, `the "${mod}" match is not simulated`, true) });
       continue;
     }
     try {
-      matches.push({ module: m.module, test: ev(m.opts, ref) });
+      matches.push({ module: mod, test: ev(m.opts, ref) });
     } catch (e) {
-      const msg = `line ${ref.line}: -m ${m.module}: ${(e as Error).message}`;
-      errors.push(msg);
-      const mod = m.module;
-      matches.push({
-        module: mod,
-        test: (c) => c.undecided(mod, `options could not be evaluated (${(e as Error).message})`, false),
-      });
+      const msg = (e as Error).message;
+      errors.push(`line ${ref.line}: -m ${mod}: ${msg}`);
+      matches.push({ module: mod, test: (c) => c.undecided(mod, `options could not be evaluated (${msg})`, false) });
     }
   }
-  let target: CTarget = { kind: 'none' };
-  const t = opts.target;
-  if (t) {
-    if (tableChains.has(t.name) && !STANDARD_VERDICTS.has(t.name)) target = { kind: t.kind, chain: t.name };
-    else if (STANDARD_VERDICTS.has(t.name)) {
-      const v = t.name === 'ACCEPT' ? V_ACCEPT : t.name === 'DROP' ? V_DROP : t.name === 'RETURN' ? V_RETURN : V_QUEUE;
-      target = { kind: 'verdict', verdict: v, name: t.name };
-    } else {
-      const ev = TARGET_EVALUATORS[t.name];
-      if (ev) {
-        try {
-          target = { kind: 'ext', name: t.name, fn: ev(t.opts) };
-        } catch (e) {
-          errors.push(`line ${ref.line}: -j ${t.name}: ${(e as Error).message}`);
-          target = { kind: 'ext', name: t.name, fn: () => 0 };
-        }
-      } else {
-        const name = t.name;
-        target = {
-          kind: 'ext',
-          name,
-          fn: (c) => {
-            c.note(`target ${name} is not simulated (treated as continuing)`);
-            return 0;
-          },
-        };
-      }
-    }
-  }
+  const target = compileTarget(opts.target, table, ref, errors);
   const unconditional = base.fn === undefined && matches.length === 0 && !rule.base.protocol;
   return {
     ref,
@@ -225,45 +383,44 @@ function compileRule(
     matches,
     target,
     unconditionalVerdict: unconditional && target.kind === 'verdict',
-    text: `-A ${chain.name} ${rule.text}`,
+    text: `-A ${chainName} ${rule.text}`,
     errors,
   };
 }
 
-/** Compiles every table and chain of a ruleset (all built-in chains exist here; the backend decides which are used). */
+function needsConntrack(rule: Rule): boolean {
+  for (const m of rule.matches) if (CT_MODULES.has(m.module)) return true;
+  const t = rule.target;
+  if (!t) return false;
+  if (CT_TARGETS.has(t.name)) return true;
+  // CT without --notrack attaches a template (zone, helper...) and needs conntrack
+  return t.name === 'CT' && !t.options.some((o) => o.name === 'notrack');
+}
+
+/** Builds the skeleton of every table and chain (rules are laid out and compiled on first use). */
 export function compileRuleset(rs: Ruleset): CompiledRuleset {
-  const tables = new Map<string, CTable>();
-  const errors: string[] = [];
-  let ruleCount = 0;
-  for (const [tname, table] of rs.tables) {
-    const chains = new Map<string, CChain>();
-    for (const [cname, chain] of table.chains) {
-      const rules: CRule[] = [];
-      for (const rule of chain.rules) {
-        const s = addrList(rule, 'source');
-        const d = addrList(rule, 'destination');
-        const ss = s?.list.length ? s.list : [undefined];
-        const ds = d?.list.length ? d.list : [undefined];
-        for (const sa of ss) {
-          for (const da of ds) {
-            const cr = compileRule(rule, chain, table.chains, rules.length + 1, sa, da);
-            for (const e of cr.errors) errors.push(e);
-            rules.push(cr);
-          }
-        }
+  let count: number | undefined;
+  const out: CompiledRuleset = {
+    family: rs.family,
+    tables: new Map(),
+    errors: [],
+    get ruleCount() {
+      if (count === undefined) {
+        count = 0;
+        for (const t of rs.tables.values())
+          for (const ch of t.chains.values()) for (const r of ch.rules) count += expandedCount(r);
       }
-      ruleCount += rules.length;
-      const policyName = chain.policy && chain.policy !== '-' ? chain.policy : 'ACCEPT';
-      chains.set(cname, {
-        name: cname,
-        builtin: chain.builtin,
-        policy: policyName === 'DROP' ? V_DROP : V_ACCEPT,
-        policyName,
-        declared: chain.declSpan !== undefined || chain.rules.length > 0,
-        rules,
-      });
+      return count;
+    },
+    conntrack: false,
+  };
+  for (const [tname, table] of rs.tables) {
+    const ct: CTable = { name: tname, chains: new Map(), source: table };
+    for (const [cname, chain] of table.chains) {
+      ct.chains.set(cname, new CChain(chain, ct, out));
+      if (!out.conntrack) for (const rule of chain.rules) if (needsConntrack(rule)) out.conntrack = true;
     }
-    tables.set(tname, { name: tname, chains });
+    out.tables.set(tname, ct);
   }
-  return { family: rs.family, tables, errors, ruleCount };
+  return out;
 }

@@ -5,15 +5,27 @@
  * nf_conntrack_tcp_loose=1 mid-stream pickup), confirmation when a packet leaves the host or is
  * delivered, and the tuple-uniqueness check NAT uses to avoid clashes.
  */
-import { formatIPv4 } from './addr';
-import { isIcmpError, type Pkt, PROTO_ICMP, PROTO_TCP, PROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './packet';
+import { type Addr, formatAddr } from './addr';
+import {
+  isIcmpError,
+  isIcmpProto,
+  type Pkt,
+  PROTO_ICMP,
+  PROTO_ICMPV6,
+  PROTO_TCP,
+  PROTO_UDP,
+  TCP_ACK,
+  TCP_FIN,
+  TCP_RST,
+  TCP_SYN,
+} from './packet';
 
 export type CtState = 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED';
 
-/** A conntrack tuple. For ICMP, `sport` is the id and `dport` the type. */
+/** A conntrack tuple. For ICMP/ICMPv6, `sport` is the id and `dport` the type. */
 export interface Tuple {
-  src: number;
-  dst: number;
+  src: Addr;
+  dst: Addr;
   proto: number;
   sport: number;
   dport: number;
@@ -48,6 +60,8 @@ export interface PacketCt {
   dir: 0 | 1;
   /** Why the state was chosen (for explanations). */
   why: string;
+  /** Conntrack does not run in the namespace at all (no rule enabled it). */
+  none?: boolean;
 }
 
 // TCP conntrack states (kernel order).
@@ -118,10 +132,15 @@ function tcpFlagsValid(f: number): boolean {
 
 const ICMP_REPLY_TYPE: Record<number, number> = { 8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 17: 18, 18: 17 };
 const ICMP_NEW_OK = new Set([8, 13, 15, 17]);
+// ICMPv6: echo and node information queries start connections; neighbour discovery and MLD
+// messages are left untracked (nf_conntrack_proto_icmpv6's noct_valid_new).
+const ICMP6_REPLY_TYPE: Record<number, number> = { 128: 129, 129: 128, 139: 140, 140: 139 };
+const ICMP6_NEW_OK = new Set([128, 139]);
+const ICMP6_NOCT = new Set([130, 131, 132, 133, 134, 135, 136, 143]);
 
 /** The tuple of a packet as conntrack sees it. */
 export function pktTuple(p: Pkt): Tuple {
-  if (p.proto === PROTO_ICMP) return { src: p.src, dst: p.dst, proto: p.proto, sport: p.icmpId, dport: p.icmpType };
+  if (isIcmpProto(p.proto)) return { src: p.src, dst: p.dst, proto: p.proto, sport: p.icmpId, dport: p.icmpType };
   if (p.proto === PROTO_TCP || p.proto === PROTO_UDP)
     return { src: p.src, dst: p.dst, proto: p.proto, sport: p.sport, dport: p.dport };
   return { src: p.src, dst: p.dst, proto: p.proto, sport: 0, dport: 0 };
@@ -130,6 +149,8 @@ export function pktTuple(p: Pkt): Tuple {
 export function invert(t: Tuple): Tuple {
   if (t.proto === PROTO_ICMP)
     return { src: t.dst, dst: t.src, proto: t.proto, sport: t.sport, dport: ICMP_REPLY_TYPE[t.dport] ?? t.dport };
+  if (t.proto === PROTO_ICMPV6)
+    return { src: t.dst, dst: t.src, proto: t.proto, sport: t.sport, dport: ICMP6_REPLY_TYPE[t.dport] ?? t.dport };
   return { src: t.dst, dst: t.src, proto: t.proto, sport: t.dport, dport: t.sport };
 }
 
@@ -138,8 +159,12 @@ export function tupleKey(t: Tuple): string {
 }
 
 export function tupleText(t: Tuple): string {
-  if (t.proto === PROTO_ICMP) return `icmp ${formatIPv4(t.src)} -> ${formatIPv4(t.dst)} id ${t.sport} type ${t.dport}`;
-  return `${t.proto === PROTO_TCP ? 'tcp' : t.proto === PROTO_UDP ? 'udp' : t.proto} ${formatIPv4(t.src)}:${t.sport} -> ${formatIPv4(t.dst)}:${t.dport}`;
+  const a = formatAddr(t.src, true);
+  const b = formatAddr(t.dst, true);
+  if (isIcmpProto(t.proto))
+    return `${t.proto === PROTO_ICMP ? 'icmp' : 'icmpv6'} ${a} -> ${b} id ${t.sport} type ${t.dport}`;
+  const sep = typeof t.src === 'bigint' ? ['[', ']'] : ['', ''];
+  return `${t.proto === PROTO_TCP ? 'tcp' : t.proto === PROTO_UDP ? 'udp' : t.proto} ${sep[0]}${a}${sep[1]}:${t.sport} -> ${sep[0]}${b}${sep[1]}:${t.dport}`;
 }
 
 /** The conntrack table of one simulation. */
@@ -209,7 +234,7 @@ export class ConntrackTable {
  */
 export function conntrackIn(table: ConntrackTable, p: Pkt, now: number): PacketCt {
   if (p.notrack) return { state: 'UNTRACKED', dir: 0, why: 'exempted from connection tracking (CT --notrack)' };
-  if (p.proto === PROTO_ICMP && isIcmpError(p.icmpType)) {
+  if (isIcmpProto(p.proto) && isIcmpError(p.icmpType, p.proto)) {
     if (!p.inner) return { state: 'INVALID', dir: 0, why: 'ICMP error without an embedded packet' };
     const innerT = invert(pktTuple(p.inner));
     const hit = table.lookup(innerT);
@@ -251,6 +276,15 @@ export function conntrackIn(table: ConntrackTable, p: Pkt, now: number): PacketC
   }
   if (p.proto === PROTO_ICMP && !ICMP_NEW_OK.has(p.icmpType)) {
     return { state: 'INVALID', dir: 0, why: `ICMP type ${p.icmpType} cannot start a connection` };
+  }
+  if (p.proto === PROTO_ICMPV6 && !ICMP6_NEW_OK.has(p.icmpType)) {
+    if (ICMP6_NOCT.has(p.icmpType))
+      return {
+        state: 'UNTRACKED',
+        dir: 0,
+        why: `ICMPv6 type ${p.icmpType} (neighbour discovery/MLD) is not tracked by conntrack`,
+      };
+    return { state: 'INVALID', dir: 0, why: `ICMPv6 type ${p.icmpType} cannot start a connection` };
   }
   const e = table.create(t, now);
   if (p.proto === PROTO_TCP) {

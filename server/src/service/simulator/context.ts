@@ -22,7 +22,7 @@ export interface RuleRef {
 export interface SimState {
   conntrack: ConntrackTable;
   /** recent lists: name → source/destination address → hit times (seconds). */
-  recent: Map<string, Map<number, number[]>>;
+  recent: Map<string, Map<number | bigint, number[]>>;
   /** Per-rule counters and buckets (limit tokens, nth counters, quota bytes...). */
   perRule: Map<string, { a: number; b: number }>;
   /** User-pinned outcomes of undecidable matches: `${line}:${module}` → matches. */

@@ -3,17 +3,17 @@
  * names): frames for `sent`/`egress`/`headers_seen`, conntrack entries with original and reply
  * tuples, and one-line summaries.
  */
-import { formatIPv4 } from './addr';
+import { formatAddr } from './addr';
 import { type CtEntry, ctStatus, type PacketCt, TCP_STATE_NAMES } from './conntrack';
-import { formatTcpFlags, icmpName, type Pkt, PROTO_ICMP, PROTO_TCP, PROTO_UDP, protoText } from './packet';
+import { formatTcpFlags, icmpName, isEcho, isIcmpProto, type Pkt, PROTO_TCP, PROTO_UDP, protoText } from './packet';
 import type { ConntrackOut, FrameOut } from './types';
 
 /** A frame in the oracle's field names. */
 export function frameOf(p: Pkt, extra: Partial<FrameOut> = {}, ct?: PacketCt): FrameOut {
   const f: FrameOut = {
     ...extra,
-    src: formatIPv4(p.src),
-    dst: formatIPv4(p.dst),
+    src: formatAddr(p.src, true),
+    dst: formatAddr(p.dst, true),
     proto: protoText(p.proto),
     len: p.len,
     ttl: p.ttl,
@@ -28,14 +28,14 @@ export function frameOf(p: Pkt, extra: Partial<FrameOut> = {}, ct?: PacketCt): F
     f.seq = p.seq;
     f.ack = p.ack;
   }
-  if (p.proto === PROTO_ICMP) {
+  if (isIcmpProto(p.proto)) {
     f.icmp_type = p.icmpType;
     f.icmp_code = p.icmpCode;
-    if (p.icmpType === 0 || p.icmpType === 8) f.icmp_id = p.icmpId;
+    if (isEcho(p)) f.icmp_id = p.icmpId;
   }
   f.id = p.ipId;
   if (p.mark) f.mark = `0x${p.mark.toString(16)}`;
-  if (ct) {
+  if (ct && !ct.none) {
     f.ctstate = ct.state;
     if (ct.entry) f.ctdir = ct.dir ? 'REPLY' : 'ORIGINAL';
   }
@@ -46,8 +46,8 @@ export function frameOf(p: Pkt, extra: Partial<FrameOut> = {}, ct?: PacketCt): F
 export function sentOf(p: Pkt, name: string, replyTo?: string): Record<string, unknown> {
   const s: Record<string, unknown> = {
     in: p.in,
-    src: formatIPv4(p.src),
-    dst: formatIPv4(p.dst),
+    src: formatAddr(p.src, true),
+    dst: formatAddr(p.dst, true),
     proto: protoText(p.proto),
   };
   if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) {
@@ -59,10 +59,10 @@ export function sentOf(p: Pkt, name: string, replyTo?: string): Record<string, u
     s.seq = p.seq;
     s.ack = p.ack;
   }
-  if (p.proto === PROTO_ICMP) {
+  if (isIcmpProto(p.proto)) {
     s.type = p.icmpType;
     s.code = p.icmpCode;
-    if (p.icmpType === 0 || p.icmpType === 8) {
+    if (isEcho(p)) {
       s.id = p.icmpId;
       s.seq = p.icmpSeq;
     }
@@ -79,8 +79,8 @@ export function sentOf(p: Pkt, name: string, replyTo?: string): Record<string, u
 }
 
 function tupleOut(t: CtEntry['tuple'][0]): Record<string, string | number> {
-  const o: Record<string, string | number> = { src: formatIPv4(t.src), dst: formatIPv4(t.dst) };
-  if (t.proto === PROTO_ICMP) {
+  const o: Record<string, string | number> = { src: formatAddr(t.src, true), dst: formatAddr(t.dst, true) };
+  if (isIcmpProto(t.proto)) {
     o.type = t.dport;
     o.id = t.sport;
   } else if (t.proto === PROTO_TCP || t.proto === PROTO_UDP) {
@@ -109,8 +109,8 @@ export function conntrackOut(e: CtEntry): ConntrackOut {
 export function summaryOf(p: Pkt, out: string | undefined): string {
   const where = out ? ` (out ${out})` : ' (not seen leaving)';
   if (p.proto === PROTO_TCP)
-    return `tcp ${formatTcpFlags(p.flags)} ${formatIPv4(p.src)} -> ${formatIPv4(p.dst)}${where}`;
-  if (p.proto === PROTO_ICMP)
-    return `icmp ${icmpName(p.icmpType, p.icmpCode)} ${formatIPv4(p.src)} -> ${formatIPv4(p.dst)}${where}`;
-  return `${protoText(p.proto)} ${formatIPv4(p.src)} -> ${formatIPv4(p.dst)}${where}`;
+    return `tcp ${formatTcpFlags(p.flags)} ${formatAddr(p.src, true)} -> ${formatAddr(p.dst, true)}${where}`;
+  if (isIcmpProto(p.proto))
+    return `${protoText(p.proto)} ${icmpName(p.icmpType, p.icmpCode, p.proto)} ${formatAddr(p.src, true)} -> ${formatAddr(p.dst, true)}${where}`;
+  return `${protoText(p.proto)} ${formatAddr(p.src, true)} -> ${formatAddr(p.dst, true)}${where}`;
 }

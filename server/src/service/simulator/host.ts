@@ -4,13 +4,13 @@
  * fast lookup structures and answers the questions the packet path asks: route lookups (input
  * and output, by fwmark/source), address types (addrtype match), and whether a socket listens.
  */
-import { formatIPv4, inPrefix, isLoopback, isMulticast, mustIPv4, parseCidr, prefixMask } from './addr';
+import { type Addr, formatAddr, inNet, isLoopback, isMulticast, maskOf, mustAddr, parseCidrAny } from './addr';
 import type { HostSpec, InterfaceSpec, RouteSpec } from './types';
 
 export interface HostIface {
   name: string;
   index: number;
-  addrs: { addr: number; len: number }[];
+  addrs: { addr: Addr; len: number }[];
   mac: string;
   peerMac: string;
   up: boolean;
@@ -21,11 +21,11 @@ export interface HostIface {
 export type RouteType = 'unicast' | 'local' | 'broadcast' | 'unreachable' | 'blackhole' | 'prohibit';
 
 export interface Route {
-  dst: number;
+  dst: Addr;
   len: number;
-  via?: number;
+  via?: Addr;
   dev?: string;
-  src?: number;
+  src?: Addr;
   metric: number;
   table: number;
   type: RouteType;
@@ -35,8 +35,8 @@ export interface IpRule {
   pref: number;
   fwmark?: number;
   fwmask: number;
-  from?: { addr: number; len: number };
-  to?: { addr: number; len: number };
+  from?: { addr: Addr; len: number };
+  to?: { addr: Addr; len: number };
   iif?: string;
   oif?: string;
   not: boolean;
@@ -48,7 +48,7 @@ export interface IpRule {
 export interface Listener {
   proto: 'tcp' | 'udp';
   port: number;
-  addr?: number;
+  addr?: Addr;
   iface?: string;
 }
 
@@ -57,16 +57,18 @@ export interface Host {
   tables: Map<number, Route[]>;
   rules: IpRule[];
   forwarding: boolean;
+  /** net.ipv6.conf.all.forwarding (defaults to `forwarding`). */
+  forwarding6: boolean;
   rpFilter: number;
   routeLocalnet: boolean;
   sysctls: Record<string, number | string | boolean>;
   listeners: Listener[];
   /** Local addresses (type local in the local table) → interface. */
-  local: Map<number, string>;
+  local: Map<Addr, string>;
   /** Subnet broadcast addresses → interface. */
-  broadcast: Map<number, string>;
+  broadcast: Map<Addr, string>;
   /** Multicast groups joined (address → interfaces). */
-  groups: Map<number, Set<string>>;
+  groups: Map<Addr, Set<string>>;
 }
 
 const TABLE_IDS: Record<string, number> = { local: 255, main: 254, default: 253 };
@@ -116,10 +118,10 @@ function parseIpRule(text: string, index: number): IpRule {
         rule.not = true;
         continue;
       case 'from':
-        if (v !== 'all') rule.from = parseCidr(v);
+        if (v !== 'all') rule.from = parseCidrAny(v);
         break;
       case 'to':
-        if (v !== 'all') rule.to = parseCidr(v);
+        if (v !== 'all') rule.to = parseCidrAny(v);
         break;
       case 'fwmark': {
         const [m, mask] = v.split('/');
@@ -159,19 +161,19 @@ function parseIpRule(text: string, index: number): IpRule {
 }
 
 function parseListener(text: string): Listener {
-  const m = /^(tcp|udp):(\d+)(?:@([0-9.]+))?(?:%(\S+))?$/.exec(text.trim());
+  const m = /^(tcp|udp):(\d+)(?:@([0-9.]+|\[[0-9a-fA-F:.]+\]))?(?:%(\S+))?$/.exec(text.trim());
   if (!m) throw new Error(`listen "${text}": expected proto:port[@addr][%iface], e.g. tcp:8080`);
   return {
     proto: m[1] as 'tcp' | 'udp',
     port: Number(m[2]),
-    addr: m[3] ? mustIPv4(m[3], 'listen address') : undefined,
+    addr: m[3] ? mustAddr(m[3].replace(/^\[|\]$/g, ''), 'listen address') : undefined,
     iface: m[4],
   };
 }
 
-function ifaceAddrs(spec: InterfaceSpec): { addr: number; len: number }[] {
+function ifaceAddrs(spec: InterfaceSpec): { addr: Addr; len: number }[] {
   const list = spec.addrs ?? (spec.addr ? [spec.addr] : []);
-  return list.map((t) => parseCidr(t));
+  return list.map((t) => parseCidrAny(t));
 }
 
 /** Builds the host from its scenario description. Throws a readable error on bad input. */
@@ -180,7 +182,10 @@ export function buildHost(spec: HostSpec = {}): Host {
   ifaces.set('lo', {
     name: 'lo',
     index: -1,
-    addrs: [{ addr: mustIPv4('127.0.0.1'), len: 8 }],
+    addrs: [
+      { addr: mustAddr('127.0.0.1'), len: 8 },
+      { addr: 1n, len: 128 },
+    ],
     mac: '00:00:00:00:00:00',
     peerMac: '00:00:00:00:00:00',
     up: true,
@@ -211,13 +216,15 @@ export function buildHost(spec: HostSpec = {}): Host {
     }
     t.push(r);
   };
-  const local = new Map<number, string>();
-  const broadcast = new Map<number, string>();
+  const local = new Map<Addr, string>();
+  const broadcast = new Map<Addr, string>();
+  const net = (a: Addr, len: number): Addr =>
+    typeof a === 'bigint' ? a & (maskOf(a, len) as bigint) : (a & (maskOf(a, len) as number)) >>> 0;
   for (const ifc of ifaces.values()) {
     for (const a of ifc.addrs) {
       if (ifc.loopback) {
         add({
-          dst: a.addr & prefixMask(a.len),
+          dst: net(a.addr, a.len),
           len: a.len,
           dev: 'lo',
           src: a.addr,
@@ -226,18 +233,26 @@ export function buildHost(spec: HostSpec = {}): Host {
           type: 'local',
         });
       } else {
-        add({ dst: a.addr, len: 32, dev: ifc.name, src: a.addr, metric: 0, table: 255, type: 'local' });
+        add({
+          dst: a.addr,
+          len: typeof a.addr === 'bigint' ? 128 : 32,
+          dev: ifc.name,
+          src: a.addr,
+          metric: 0,
+          table: 255,
+          type: 'local',
+        });
       }
       local.set(a.addr, ifc.name);
-      if (!ifc.loopback && a.len < 31) {
-        const net = (a.addr & prefixMask(a.len)) >>> 0;
-        const bc = (net | ~prefixMask(a.len)) >>> 0;
+      if (!ifc.loopback && typeof a.addr === 'number' && a.len < 31) {
+        const nw = net(a.addr, a.len) as number;
+        const bc = (nw | ~(maskOf(a.addr, a.len) as number)) >>> 0;
         broadcast.set(bc, ifc.name);
         add({ dst: bc, len: 32, dev: ifc.name, src: a.addr, metric: 0, table: 255, type: 'broadcast' });
       }
-      if (!ifc.loopback && a.len < 32 && ifc.up) {
+      if (!ifc.loopback && a.len < (typeof a.addr === 'bigint' ? 128 : 32) && ifc.up) {
         add({
-          dst: (a.addr & prefixMask(a.len)) >>> 0,
+          dst: net(a.addr, a.len),
           len: a.len,
           dev: ifc.name,
           src: a.addr,
@@ -250,23 +265,33 @@ export function buildHost(spec: HostSpec = {}): Host {
   }
   for (const r0 of spec.routes ?? []) {
     const r = typeof r0 === 'string' ? parseRouteString(r0) : r0;
-    const dst = r.dst === 'default' ? { addr: 0, len: 0 } : parseCidr(r.dst);
-    const via = r.via ? mustIPv4(r.via, 'gateway') : undefined;
+    const via = r.via ? mustAddr(r.via, 'gateway') : undefined;
+    const dst =
+      r.dst === 'default'
+        ? { addr: typeof via === 'bigint' || r.dst.includes(':') ? 0n : 0, len: 0 }
+        : r.dst === 'default6' || r.dst === '::/0'
+          ? { addr: 0n, len: 0 }
+          : parseCidrAny(r.dst);
     let dev = r.dev;
     if (dev !== undefined && !ifaces.has(dev)) throw new Error(`route to ${r.dst}: no interface "${dev}"`);
     if (dev === undefined && via !== undefined) {
       for (const ifc of ifaces.values())
-        if (ifc.addrs.some((a) => inPrefix(via, a.addr, a.len) && a.len < 32)) dev = ifc.name;
+        if (
+          ifc.addrs.some(
+            (a) => typeof a.addr === typeof via && inNet(via, a.addr, maskOf(a.addr, a.len)) && !ifc.loopback,
+          )
+        )
+          dev = ifc.name;
       if (dev === undefined) throw new Error(`route to ${r.dst}: gateway ${r.via} is not on a connected network`);
     }
     const type = (r.type ?? 'unicast') as RouteType;
     if (dev === undefined && type === 'unicast') throw new Error(`route to ${r.dst}: needs "dev" or "via"`);
     add({
-      dst: (dst.addr & prefixMask(dst.len)) >>> 0,
+      dst: net(dst.addr, dst.len),
       len: dst.len,
       via,
       dev,
-      src: r.src ? mustIPv4(r.src, 'route source') : undefined,
+      src: r.src ? mustAddr(r.src, 'route source') : undefined,
       metric: r.metric ?? 0,
       table: tableId(r.table),
       type,
@@ -283,7 +308,7 @@ export function buildHost(spec: HostSpec = {}): Host {
   const sysctls = spec.sysctls ?? {};
   const sys = (k: string) => Number(sysctls[`net.ipv4.conf.all.${k}`] ?? 0);
   const listeners = (spec.listen ?? []).map(parseListener);
-  const groups = new Map<number, Set<string>>();
+  const groups = new Map<Addr, Set<string>>();
   for (const l of listeners) {
     if (l.addr !== undefined && isMulticast(l.addr)) {
       let g = groups.get(l.addr);
@@ -299,6 +324,10 @@ export function buildHost(spec: HostSpec = {}): Host {
     tables,
     rules,
     forwarding: spec.forwarding === true || Number(sysctls['net.ipv4.ip_forward'] ?? 0) === 1,
+    forwarding6:
+      sysctls['net.ipv6.conf.all.forwarding'] !== undefined
+        ? Number(sysctls['net.ipv6.conf.all.forwarding']) === 1
+        : spec.forwarding === true,
     rpFilter: Math.max(spec.rp_filter ?? 0, sys('rp_filter')),
     routeLocalnet: sys('route_localnet') === 1,
     sysctls,
@@ -310,8 +339,8 @@ export function buildHost(spec: HostSpec = {}): Host {
 }
 
 export interface RouteQuery {
-  dst: number;
-  src?: number;
+  dst: Addr;
+  src?: Addr;
   mark: number;
   iif?: string;
   oif?: string;
@@ -320,16 +349,22 @@ export interface RouteQuery {
 export interface RouteResult {
   type: RouteType;
   dev?: string;
-  via?: number;
-  src?: number;
+  via?: Addr;
+  src?: Addr;
   table: number;
   rule?: string;
 }
 
-function lookupTable(t: Route[] | undefined, dst: number): Route | undefined {
+function lookupTable(t: Route[] | undefined, dst: Addr): Route | undefined {
   if (!t) return undefined;
-  for (const r of t) if (inPrefix(dst, r.dst, r.len)) return r;
+  const fam = typeof dst;
+  for (const r of t) if (typeof r.dst === fam && inNet(dst, r.dst, maskOf(dst, r.len))) return r;
   return undefined;
+}
+
+/** `a` inside `net/len` of the same family (false across families). */
+function inCidr(a: Addr, c: { addr: Addr; len: number }): boolean {
+  return typeof a === typeof c.addr && inNet(a, c.addr, maskOf(a, c.len));
 }
 
 /** Policy routing lookup (ip rules in order, then the table's longest prefix). */
@@ -337,8 +372,8 @@ export function routeLookup(h: Host, q: RouteQuery): RouteResult {
   for (const rule of h.rules) {
     let ok = true;
     if (rule.fwmark !== undefined && (q.mark & rule.fwmask) >>> 0 !== (rule.fwmark & rule.fwmask) >>> 0) ok = false;
-    if (ok && rule.from && (q.src === undefined || !inPrefix(q.src, rule.from.addr, rule.from.len))) ok = false;
-    if (ok && rule.to && !inPrefix(q.dst, rule.to.addr, rule.to.len)) ok = false;
+    if (ok && rule.from && (q.src === undefined || !inCidr(q.src, rule.from))) ok = false;
+    if (ok && rule.to && !inCidr(q.dst, rule.to)) ok = false;
     if (ok && rule.iif && rule.iif !== (q.iif ?? 'lo')) ok = false;
     if (ok && rule.oif && rule.oif !== q.oif) ok = false;
     if (rule.not) ok = !ok;
@@ -360,15 +395,24 @@ export function routeLookup(h: Host, q: RouteQuery): RouteResult {
 }
 
 /** The address the kernel picks as source on `dev` toward `toward` (same subnet first). */
-export function primaryAddr(h: Host, dev: string | undefined, toward?: number): number | undefined {
+export function primaryAddr(h: Host, dev: string | undefined, toward?: Addr): Addr | undefined {
+  const fam = toward === undefined ? 'number' : typeof toward;
   const ifc = dev ? h.ifaces.get(dev) : undefined;
-  if (!ifc || ifc.addrs.length === 0) {
+  const usable = (a: { addr: Addr }) =>
+    typeof a.addr === fam && (fam === 'number' || !isLinkLocal6(a.addr as bigint) || isLinkLocal6(toward as bigint));
+  const mine = ifc?.addrs.filter(usable) ?? [];
+  if (mine.length === 0) {
     // a device without addresses: the kernel picks one from another interface
-    for (const i of h.ifaces.values()) if (!i.loopback && i.addrs.length) return i.addrs[0].addr;
+    for (const i of h.ifaces.values()) if (!i.loopback) for (const a of i.addrs) if (usable(a)) return a.addr;
     return undefined;
   }
-  if (toward !== undefined) for (const a of ifc.addrs) if (a.len < 32 && inPrefix(toward, a.addr, a.len)) return a.addr;
-  return ifc.addrs[0].addr;
+  if (toward !== undefined) for (const a of mine) if (inCidr(toward, a)) return a.addr;
+  return mine[0].addr;
+}
+
+/** fe80::/10 */
+export function isLinkLocal6(a: bigint): boolean {
+  return a >> 118n === 0x3fan;
 }
 
 export type AddrType =
@@ -382,7 +426,14 @@ export type AddrType =
   | 'PROHIBIT';
 
 /** The address type as the addrtype match computes it (local table first). */
-export function addrType(h: Host, a: number, dev?: string): AddrType {
+export function addrType(h: Host, a: Addr, dev?: string): AddrType {
+  if (typeof a === 'bigint') {
+    if (a === 0n) return 'UNSPEC';
+    if (a >> 120n === 0xffn) return 'MULTICAST';
+    const l6 = h.local.get(a);
+    if (l6 !== undefined && (dev === undefined || l6 === dev || a === 1n)) return 'LOCAL';
+    return 'UNICAST';
+  }
   if (a === 0 || a === 0xffffffff) return 'BROADCAST';
   if (isMulticast(a)) return 'MULTICAST';
   const l = h.local.get(a);
@@ -398,7 +449,7 @@ export function addrType(h: Host, a: number, dev?: string): AddrType {
 }
 
 /** A socket on the host accepts this protocol/port/address. */
-export function listening(h: Host, proto: 'tcp' | 'udp', port: number, dst: number, iface?: string): boolean {
+export function listening(h: Host, proto: 'tcp' | 'udp', port: number, dst: Addr, iface?: string): boolean {
   for (const l of h.listeners) {
     if (l.proto !== proto || l.port !== port) continue;
     if (l.addr !== undefined && l.addr !== dst) continue;
@@ -411,8 +462,8 @@ export function listening(h: Host, proto: 'tcp' | 'udp', port: number, dst: numb
 /** One line describing a route result, for explanations. */
 export function describeRoute(r: RouteResult): string {
   if (r.type !== 'unicast' && r.type !== 'local' && r.type !== 'broadcast') return r.type;
-  const via = r.via !== undefined ? ` via ${formatIPv4(r.via)}` : '';
-  const src = r.src !== undefined ? ` src ${formatIPv4(r.src)}` : '';
+  const via = r.via !== undefined ? ` via ${formatAddr(r.via, true)}` : '';
+  const src = r.src !== undefined ? ` src ${formatAddr(r.src, true)}` : '';
   const table = r.table === 254 ? '' : ` table ${r.table === 255 ? 'local' : r.table}`;
   return `${r.type}${via} dev ${r.dev ?? '?'}${src}${table}`;
 }

@@ -6,10 +6,10 @@
  * POSTROUTING). ICMP errors are translated together with the packet they carry. New tuples are
  * kept unique: a clash makes the source port (ICMP id) change, as the kernel does.
  */
-import { formatIPv4 } from './addr';
+import { type Addr, formatAddr } from './addr';
 import type { ConntrackTable } from './conntrack';
 import { type CtEntry, invert, type PacketCt, type Tuple, tupleText } from './conntrack';
-import { type Pkt, PROTO_ICMP, PROTO_TCP, PROTO_UDP } from './packet';
+import { isEcho, isIcmpProto, type Pkt, PROTO_ICMP, PROTO_TCP, PROTO_UDP } from './packet';
 import type { NatRange } from './targets';
 
 export const MANIP_SRC = 0;
@@ -23,21 +23,21 @@ export interface NatChoice {
 
 function hasPorts(proto: number): boolean {
   return (
-    proto === PROTO_TCP || proto === PROTO_UDP || proto === PROTO_ICMP || proto === 132 || proto === 33 || proto === 136
+    proto === PROTO_TCP || proto === PROTO_UDP || isIcmpProto(proto) || proto === 132 || proto === 33 || proto === 136
   );
 }
 
-function withAddr(t: Tuple, manip: number, ip: number): Tuple {
+function withAddr(t: Tuple, manip: number, ip: Addr): Tuple {
   return manip === MANIP_SRC ? { ...t, src: ip } : { ...t, dst: ip };
 }
 
 function portOf(t: Tuple, manip: number): number {
-  if (t.proto === PROTO_ICMP) return t.sport;
+  if (isIcmpProto(t.proto)) return t.sport;
   return manip === MANIP_SRC ? t.sport : t.dport;
 }
 
 function withPort(t: Tuple, manip: number, port: number): Tuple {
-  if (t.proto === PROTO_ICMP) return { ...t, sport: port };
+  if (isIcmpProto(t.proto)) return { ...t, sport: port };
   return manip === MANIP_SRC ? { ...t, sport: port } : { ...t, dport: port };
 }
 
@@ -51,7 +51,7 @@ export function uniqueTuple(
   orig: Tuple,
   manip: number,
   range: NatRange,
-  ip: number | undefined,
+  ip: Addr | undefined,
 ): NatChoice {
   const taken = (t: Tuple) => table.taken(invert(t), ct);
   const portSpecified = range.minPort !== undefined;
@@ -72,7 +72,7 @@ export function uniqueTuple(
   if (portSpecified) {
     min = range.minPort as number;
     size = (range.maxPort as number) - min + 1;
-  } else if (t.proto === PROTO_ICMP) {
+  } else if (isIcmpProto(t.proto)) {
     min = 0;
     size = 65536;
   } else {
@@ -90,7 +90,7 @@ export function uniqueTuple(
   }
   // The kernel starts at a random offset; the simulation takes the first free value and says so.
   const start = curPort >= min && curPort < min + size ? curPort - min : 0;
-  const what = t.proto === PROTO_ICMP ? 'ICMP id' : manip === MANIP_SRC ? 'source port' : 'destination port';
+  const what = isIcmpProto(t.proto) ? 'ICMP id' : manip === MANIP_SRC ? 'source port' : 'destination port';
   for (let i = 0; i < Math.min(size, 65536); i++) {
     const p = min + ((start + i) % size);
     const cand = withPort(t, manip, p);
@@ -115,7 +115,7 @@ export function setupBinding(
   ct: CtEntry,
   manip: number,
   range: NatRange,
-  ip: number | undefined,
+  ip: Addr | undefined,
 ): NatChoice {
   const curr = invert(ct.tuple[1]);
   const choice = uniqueTuple(table, ct, curr, manip, range, ip);
@@ -150,8 +150,7 @@ function applyTuple(p: Pkt, target: Tuple, manip: number): void {
     p.dst = target.dst;
     if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) p.dport = target.dport;
   }
-  if (p.proto === PROTO_ICMP && (p.icmpType === 0 || p.icmpType === 8 || p.icmpType === 13 || p.icmpType === 14))
-    p.icmpId = target.sport;
+  if ((p.proto === PROTO_ICMP && (p.icmpType === 13 || p.icmpType === 14)) || isEcho(p)) p.icmpId = target.sport;
 }
 
 function statusApplies(ct: CtEntry, manip: number, dir: 0 | 1): boolean {
@@ -161,9 +160,9 @@ function statusApplies(ct: CtEntry, manip: number, dir: 0 | 1): boolean {
 }
 
 function hostPort(p: Pkt, which: 'src' | 'dst'): string {
-  const a = formatIPv4(which === 'src' ? p.src : p.dst);
+  const a = formatAddr(which === 'src' ? p.src : p.dst, true);
   if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) return `${a}:${which === 'src' ? p.sport : p.dport}`;
-  if (p.proto === PROTO_ICMP && (p.icmpType === 0 || p.icmpType === 8)) return `${a} id ${p.icmpId}`;
+  if (isEcho(p)) return `${a} id ${p.icmpId}`;
   return a;
 }
 
@@ -182,7 +181,7 @@ export function natPacket(
   if (!statusApplies(ct, manip, dir)) return undefined;
   const which = manip === MANIP_SRC ? 'src' : 'dst';
   const before = hostPort(p, which);
-  if (pct.state === 'RELATED' && p.proto === PROTO_ICMP && p.inner) {
+  if (pct.state === 'RELATED' && isIcmpProto(p.proto) && p.inner) {
     const other = ct.tuple[dir === 0 ? 1 : 0];
     applyTuple(p.inner, other, manip === MANIP_SRC ? MANIP_DST : MANIP_SRC);
     const target = invert(other);

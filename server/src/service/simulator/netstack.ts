@@ -7,41 +7,29 @@
  * reaction (REJECT replies, resets, ICMP errors), each simulated like any packet the host sends.
  */
 import type { Hook } from '../model';
-import { formatIPv4, isLoopback, isMulticast } from './addr';
-import type { CChain, CompiledRuleset, CTable } from './compile';
+import { type Addr, formatAddr, maskOf } from './addr';
+import { CChain, type CompiledRuleset, type CTable } from './compile';
 import { conntrackIn, type PacketCt, pktTuple } from './conntrack';
-import type { SimState } from './context';
+import type { Flight, HookStep, Sim } from './flight';
 import { frameOf, summaryOf } from './frames';
-import { describeRoute, type Host, listening, primaryAddr, routeLookup } from './host';
-import { formatPacketLog } from './logformat';
+import { describeRoute, isLinkLocal6, primaryAddr, routeLookup } from './host';
+import { deliver, queueIcmpError, routeInput, setMacs } from './localstack';
+import { formatPacketLog, logFlagNames } from './logformat';
+import { monitorPacketLine, monitorTraceLine, traceId } from './monitor';
 import { MANIP_DST, MANIP_SRC, natPacket, nullBinding, setupBinding } from './nat';
-import { clonePkt, isIcmpError, type Pkt, PROTO_ICMP, PROTO_TCP, PROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN } from './packet';
-import { echoReply, icmpError, synAck, tcpReset } from './responses';
+import { clonePkt, isIcmpError, type Pkt, PROTO_ICMP, PROTO_TCP, TCP_RST } from './packet';
+import { tcpReset } from './responses';
 import { type NatRange, type TargetCtx, V_ACCEPT, V_DROP } from './targets';
 import { runChain, type TraceSink } from './traverse';
+
+export type { Sim };
+
 import type { Backend, PacketResult } from './types';
 
-export interface Sim {
-  compiled: CompiledRuleset;
-  backend: Backend;
-  host: Host;
-  state: SimState;
-  now: number;
-  explain: boolean;
-  hooks: Map<Hook, HookStep[]>;
-}
+const LEVEL_NAMES = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'];
 
-interface HookStep {
-  table: string;
-  prio: number;
-  ctable?: CTable;
-  chain?: CChain;
-}
-
-const PRIO: Record<string, number> = { raw: -300, mangle: -150, nat: -100, filter: 0 };
-
-function emptyChain(name: string): CChain {
-  return { name, builtin: true, policy: V_ACCEPT, policyName: 'ACCEPT', declared: false, rules: [] };
+function emptyChain(name: string, table: CTable, compiled: CompiledRuleset): CChain {
+  return new CChain({ name, builtin: true, rules: [] }, table, compiled);
 }
 
 /** Which base chains run at each hook, in priority order, for the backend. */
@@ -82,32 +70,14 @@ export function buildHooks(compiled: CompiledRuleset, backend: Backend): Map<Hoo
       const t = compiled.tables.get(tname);
       if (!t) continue;
       let chain = t.chains.get(hook);
-      if (backend === 'legacy') chain = chain ?? emptyChain(hook);
+      if (backend === 'legacy') chain = chain ?? emptyChain(hook, t, compiled);
       else if (chain && !chain.declared) chain = undefined;
       if (chain || tname === 'nat') steps.push({ table: tname, prio, ctable: t, chain });
     }
     steps.sort((a, b) => a.prio - b.prio);
     hooks.set(hook, steps);
   }
-  void PRIO;
   return hooks;
-}
-
-/** One packet in flight, with what is recorded about it. */
-interface Flight {
-  sim: Sim;
-  pkt: Pkt;
-  ct: PacketCt;
-  ctDone: boolean;
-  res: PacketResult;
-  sink: TraceSink;
-  /** Device of the current route (may change on re-routing in OUTPUT). */
-  routeDev?: string;
-  nexthop?: number;
-  rejected: boolean;
-  depth: number;
-  /** Responses to send once this packet's processing is over. */
-  pending: { pkt: Pkt; ct?: PacketCt; note: string }[];
 }
 
 export function newResult(name: string, backend: Backend): PacketResult {
@@ -124,6 +94,8 @@ export function newResult(name: string, backend: Backend): PacketResult {
     trace_lines: [],
     user_trace_lines: [],
     log_lines: [],
+    logs: [],
+    monitor_lines: [],
     evaluated: [],
     routing: [],
     nat: [],
@@ -136,7 +108,24 @@ export function newResult(name: string, backend: Backend): PacketResult {
 
 function makeSink(fl: Omit<Flight, 'sink'> & { sink?: TraceSink }): TraceSink {
   const res = fl.res;
+  let dumped = false;
+  let id = '';
   return {
+    onBase() {
+      dumped = false;
+    },
+    onVerdict(entry, chain, index) {
+      if (!fl.pkt.traced || fl.sim.backend !== 'nft') return;
+      if (!id) id = traceId(fl.pkt, fl.sim.traceIds++);
+      const rule = index >= 0 ? chain.rule(index) : undefined;
+      const line = monitorTraceLine(fl.pkt, id, entry, index >= 0 ? chain.handle(index) : undefined, rule?.rule.text);
+      if (line === undefined) return;
+      if (!dumped) {
+        res.monitor_lines.push(monitorPacketLine(fl.pkt, id));
+        dumped = true;
+      }
+      res.monitor_lines.push(line);
+    },
     trace: res.trace,
     traceLines: res.trace_lines,
     userTraceLines: res.user_trace_lines,
@@ -195,15 +184,44 @@ function targetCtx(fl: Flight, hook: Hook): TargetCtx {
       }
       return assumed;
     },
-    log(prefix, flags) {
-      fl.res.log_lines.push(prefix + formatPacketLog(fl.pkt, flags));
+    log(prefix, flags, level) {
+      const text = prefix + formatPacketLog(fl.pkt, flags);
+      fl.res.log_lines.push(text);
+      fl.res.logs.push({
+        target: 'LOG',
+        table: c.rule.table,
+        chain: c.rule.chain,
+        rulenum: c.rule.rulenum,
+        line: c.rule.line,
+        prefix,
+        level,
+        levelName: LEVEL_NAMES[level] ?? String(level),
+        flags: logFlagNames(flags),
+        text,
+      });
+    },
+    nflog(group, prefix, size, threshold) {
+      fl.res.logs.push({
+        target: 'NFLOG',
+        table: c.rule.table,
+        chain: c.rule.chain,
+        rulenum: c.rule.rulenum,
+        line: c.rule.line,
+        prefix,
+        group,
+        size,
+        threshold,
+      });
     },
     nat(range) {
       return doNat(fl, hook, range);
     },
     reject(kind) {
       fl.rejected = true;
+      fl.inTarget = true;
+      fl.monitorAt = fl.res.monitor_lines.length;
       queueReject(fl, kind, hook);
+      fl.inTarget = false;
     },
     note(text) {
       if (!fl.res.notes.includes(text)) fl.res.notes.push(text);
@@ -217,27 +235,36 @@ function doNat(fl: Flight, hook: Hook, range: NatRange): number {
   if (!e) return V_ACCEPT;
   const manip = hook === 'PREROUTING' || hook === 'OUTPUT' ? MANIP_DST : MANIP_SRC;
   const host = fl.sim.host;
-  let ip: number | undefined;
+  let ip: Addr | undefined;
   let r = range;
+  const v6 = fl.pkt.family === 6;
   if (range.kind === 'MASQUERADE') {
     ip = primaryAddr(host, fl.pkt.out ?? undefined, fl.nexthop ?? fl.pkt.dst);
     if (ip === undefined) return V_DROP;
   } else if (range.kind === 'REDIRECT') {
-    if (hook === 'OUTPUT') ip = 0x7f000001;
+    if (hook === 'OUTPUT') ip = v6 ? 1n : 0x7f000001;
     else {
       const ifc = fl.pkt.in ? host.ifaces.get(fl.pkt.in) : undefined;
-      if (!ifc || ifc.addrs.length === 0) return V_DROP;
-      ip = ifc.addrs[0].addr;
+      const mine = ifc?.addrs.filter((a) => typeof a.addr === (v6 ? 'bigint' : 'number')) ?? [];
+      if (mine.length === 0) return V_DROP;
+      // IPv4: the interface's primary address; IPv6: the first on the device's list, where the
+      // kernel keeps global addresses before link-local ones and the newest first
+      ip = v6
+        ? ([...mine].reverse().find((a) => !isLinkLocal6(a.addr as bigint)) ?? mine[mine.length - 1]).addr
+        : mine[0].addr;
     }
   } else if (range.kind === 'NETMAP' && range.netmap) {
-    const m = range.netmap.len === 0 ? 0 : (0xffffffff << (32 - range.netmap.len)) >>> 0;
     const cur = manip === MANIP_SRC ? fl.pkt.src : fl.pkt.dst;
-    ip = ((cur & ~m) | (range.netmap.addr & m)) >>> 0;
+    const m = maskOf(cur, range.netmap.len);
+    if (typeof cur === 'bigint') {
+      const all = (1n << 128n) - 1n;
+      ip = (cur & (all ^ (m as bigint))) | ((range.netmap.addr as bigint) & (m as bigint));
+    } else ip = ((cur & ~(m as number)) | ((range.netmap.addr as number) & (m as number))) >>> 0;
   } else if (range.minIp !== undefined) {
     ip = range.minIp;
     if (range.maxIp !== undefined && range.maxIp !== range.minIp) {
       fl.res.notes.push(
-        `${range.kind}: the kernel picks the address in ${formatIPv4(range.minIp)}-${formatIPv4(range.maxIp)} by a hash of the connection; the simulation uses the first`,
+        `${range.kind}: the kernel picks the address in ${formatAddr(range.minIp, true)}-${formatAddr(range.maxIp, true)} by a hash of the connection; the simulation uses the first`,
       );
     }
   }
@@ -257,7 +284,21 @@ function queueReject(fl: Flight, kind: string, hook: Hook): void {
     : undefined;
   if (kind === 'tcp-reset') {
     if (p.proto !== PROTO_TCP || p.flags & TCP_RST) return;
-    fl.pending.push({ pkt: tcpReset(p), ct: reverseCt, note: `REJECT --reject-with tcp-reset in ${hook}` });
+    fl.pending.push({ pkt: tcpReset(p), ct: reverseCt, note: `REJECT --reject-with tcp-reset in ${hook}`, sync: true });
+    return;
+  }
+  if (p.family === 6) {
+    const codes6: Record<string, number> = {
+      'icmp6-no-route': 0,
+      'no-route': 0,
+      'icmp6-adm-prohibited': 1,
+      'adm-prohibited': 1,
+      'icmp6-addr-unreachable': 3,
+      'addr-unreach': 3,
+      'icmp6-port-unreachable': 4,
+      'port-unreach': 4,
+    };
+    queueIcmpError(fl, 1, codes6[kind] ?? 4, `REJECT --reject-with ${kind} in ${hook}`);
     return;
   }
   const codes: Record<string, number> = {
@@ -273,28 +314,19 @@ function queueReject(fl: Flight, kind: string, hook: Hook): void {
   queueIcmpError(fl, 3, code, `REJECT --reject-with ${kind} in ${hook}`);
 }
 
-/** icmp_send: no errors about ICMP errors, broadcasts or multicasts. */
-function queueIcmpError(fl: Flight, type: number, code: number, note: string): void {
-  const p = fl.pkt;
-  const host = fl.sim.host;
-  if (p.proto === PROTO_ICMP && isIcmpError(p.icmpType)) return;
-  if (isMulticast(p.dst) || p.dst === 0xffffffff || host.broadcast.has(p.dst)) return;
-  let src: number | undefined = host.local.has(p.dst) ? p.dst : undefined;
-  if (src === undefined) {
-    const r = routeLookup(host, { dst: p.src, mark: 0 });
-    src = r.src ?? primaryAddr(host, r.dev, p.src);
-  }
-  if (src === undefined) return;
-  const ct: PacketCt | undefined = fl.ct.entry
-    ? { entry: fl.ct.entry, state: 'RELATED', dir: fl.ct.dir ? 0 : 1, why: 'ICMP error about this flow' }
-    : undefined;
-  fl.pending.push({ pkt: icmpError(p, type, code, src), ct, note });
-}
-
 function doConntrack(fl: Flight): void {
   if (fl.ctDone) return;
   fl.ctDone = true;
   if (fl.ct.entry || fl.ct.state === 'UNTRACKED') return;
+  if (!(fl.pkt.family === 6 ? fl.sim.compiled6?.conntrack : fl.sim.compiled.conntrack)) {
+    fl.ct = {
+      state: 'UNTRACKED',
+      dir: 0,
+      none: true,
+      why: 'no rule needs connection tracking, so the namespace runs none (no NAT either)',
+    };
+    return;
+  }
   fl.ct = conntrackIn(fl.sim.state.conntrack, fl.pkt, fl.sim.now);
 }
 
@@ -323,7 +355,7 @@ function natStep(fl: Flight, hook: Hook, step: HookStep): number {
 /** Runs every base chain of a hook. Returns ACCEPT, DROP or QUEUE. */
 function runHook(fl: Flight, hook: Hook): number {
   fl.res.path.push(hook);
-  const steps = fl.sim.hooks.get(hook) ?? [];
+  const steps = (fl.pkt.family === 6 ? fl.sim.hooks6 : fl.sim.hooks)?.get(hook) ?? [];
   const ctHook = hook === 'PREROUTING' || hook === 'OUTPUT';
   for (const step of steps) {
     if (ctHook && step.prio > -200) doConntrack(fl);
@@ -361,99 +393,6 @@ function reroute(fl: Flight, why: string): void {
 function confirm(fl: Flight): void {
   const e = fl.ct.entry;
   if (e && fl.ct.state !== 'INVALID' && fl.ct.state !== 'UNTRACKED') fl.sim.state.conntrack.confirm(e);
-}
-
-/** Input routing decision. */
-function routeInput(fl: Flight): 'local' | 'forward' | 'drop' {
-  const p = fl.pkt;
-  const host = fl.sim.host;
-  const inIf = p.in as string;
-  const note = (s: string) => fl.res.notes.push(s);
-  if (isMulticast(p.src) || p.src === 0xffffffff) {
-    note('martian source address: dropped by the routing decision');
-    return 'drop';
-  }
-  if (inIf !== 'lo' && host.local.has(p.src)) {
-    note(
-      `martian source ${formatIPv4(p.src)} (one of the host's own addresses) arriving on ${inIf}: dropped by the routing decision`,
-    );
-    return 'drop';
-  }
-  if (p.dst === 0xffffffff || host.broadcast.get(p.dst) !== undefined) {
-    fl.res.routing.push({ at: 'input routing', result: 'broadcast: delivered locally' });
-    return 'local';
-  }
-  if (isMulticast(p.dst)) {
-    const g = host.groups.get(p.dst);
-    if (g && (g.has(inIf) || g.has('*'))) {
-      // UDP early demux hands a multicast datagram to its (single) socket before INPUT
-      if (
-        p.proto === PROTO_UDP &&
-        host.listeners.some((l) => l.proto === 'udp' && l.addr === p.dst && l.port === p.dport)
-      )
-        p.socket = true;
-      fl.res.routing.push({
-        at: 'input routing',
-        result: `multicast group ${formatIPv4(p.dst)} joined on ${inIf}: delivered locally`,
-      });
-      return 'local';
-    }
-    note(
-      `multicast ${formatIPv4(p.dst)}: no socket joined the group on ${inIf} and there is no multicast routing: dropped`,
-    );
-    return 'drop';
-  }
-  if (isLoopback(p.dst) && inIf !== 'lo' && !host.routeLocalnet) {
-    note('destination in 127.0.0.0/8 arriving from outside (martian; route_localnet=0): dropped');
-    return 'drop';
-  }
-  const r = routeLookup(host, { dst: p.dst, src: p.src, mark: p.mark, iif: inIf });
-  fl.res.routing.push({ at: 'input routing', result: describeRoute(r) });
-  if (host.rpFilter && inIf !== 'lo') {
-    const back = routeLookup(host, { dst: p.src, mark: p.mark, iif: inIf });
-    const ok = host.rpFilter === 2 ? back.type === 'unicast' || back.type === 'local' : back.dev === inIf;
-    if (!ok) {
-      note(`rp_filter=${host.rpFilter}: the route back to ${formatIPv4(p.src)} does not go out ${inIf}; dropped`);
-      return 'drop';
-    }
-  }
-  if (r.type === 'local') return 'local';
-  if (r.type !== 'unicast') {
-    if (host.forwarding && r.type === 'unreachable') queueIcmpError(fl, 3, 0, 'no route to the destination');
-    note(`routing decision: ${r.type}`);
-    return 'drop';
-  }
-  if (!host.forwarding) {
-    note('not addressed to the host and forwarding is disabled (net.ipv4.ip_forward=0): dropped');
-    return 'drop';
-  }
-  if (p.ttl <= 1) {
-    note('TTL expires when forwarding: dropped, ICMP time exceeded sent');
-    queueIcmpError(fl, 11, 0, 'TTL exceeded in transit');
-    return 'drop';
-  }
-  fl.routeDev = r.dev;
-  fl.nexthop = r.via ?? p.dst;
-  if (r.dev === inIf) {
-    fl.res.notes.push(
-      `the packet leaves through the interface it came in on (${inIf}): the kernel also sends an ICMP redirect to ${formatIPv4(p.src)}`,
-    );
-  }
-  p.ttl--;
-  return 'forward';
-}
-
-/** Frames of ingress packets get MAC addresses like a real link. */
-function setMacs(p: Pkt, host: Host): void {
-  if (p.in === 'lo') {
-    p.macSrc = '00:00:00:00:00:00';
-    p.macDst = '00:00:00:00:00:00';
-    return;
-  }
-  const ifc = p.in ? host.ifaces.get(p.in) : undefined;
-  p.macSrc = p.macSrc || ifc?.peerMac || '02:00:00:00:00:02';
-  p.macDst =
-    p.dst === 0xffffffff || host.broadcast.has(p.dst) ? 'ff:ff:ff:ff:ff:ff' : (ifc?.mac ?? '02:00:00:00:00:01');
 }
 
 function leave(fl: Flight): void {
@@ -519,46 +458,6 @@ function ingress(fl: Flight): void {
   postrouting(fl, false);
 }
 
-/** The local stack's reaction to a delivered packet. */
-function deliver(fl: Flight): void {
-  const p = fl.pkt;
-  const host = fl.sim.host;
-  const loop = p.in === 'lo';
-  if (p.proto === PROTO_TCP) {
-    if (p.flags & TCP_RST) return;
-    const open = listening(host, 'tcp', p.dport, p.dst, p.in ?? undefined);
-    if (open && (p.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) {
-      fl.pending.push({ pkt: synAck(p, loop), note: `a socket listens on tcp port ${p.dport}: SYN-ACK` });
-      return;
-    }
-    if (open && fl.ct.entry && (fl.ct.entry.seenReply || fl.ct.dir === 1)) return;
-    fl.pending.push({
-      pkt: tcpReset(p),
-      note: open ? 'no connection for this segment: reset' : `no socket listens on tcp port ${p.dport}: reset`,
-    });
-    return;
-  }
-  if (p.proto === PROTO_UDP) {
-    if (listening(host, 'udp', p.dport, p.dst, p.in ?? undefined)) return;
-    queueIcmpErrorFresh(fl, 3, 3, `no socket on udp port ${p.dport}: port unreachable`);
-    return;
-  }
-  if (p.proto === PROTO_ICMP) {
-    if (p.icmpType === 8 && !(p.dst === 0xffffffff || host.broadcast.has(p.dst) || isMulticast(p.dst))) {
-      fl.pending.push({ pkt: echoReply(p), note: 'echo reply' });
-    }
-    return;
-  }
-  queueIcmpErrorFresh(fl, 3, 2, `no handler for protocol ${p.proto}: protocol unreachable`);
-}
-
-/** An ICMP error from the local stack: a new packet that conntrack classifies itself (RELATED). */
-function queueIcmpErrorFresh(fl: Flight, type: number, code: number, note: string): void {
-  const before = fl.pending.length;
-  queueIcmpError(fl, type, code, note);
-  for (let i = before; i < fl.pending.length; i++) fl.pending[i].ct = undefined;
-}
-
 export interface SendOptions {
   name: string;
   depth?: number;
@@ -591,7 +490,7 @@ export function simulatePacket(sim: Sim, pkt: Pkt, opts: SendOptions): PacketRes
       res.routing.push({ at: 'output routing', result: describeRoute(r) });
       const dev = r.type === 'local' || (r.type === 'broadcast' && pkt.dst === pkt.src) ? 'lo' : r.dev;
       if (!dev || (r.type !== 'unicast' && r.type !== 'local' && r.type !== 'broadcast')) {
-        res.notes.push(`no route to ${formatIPv4(pkt.dst)}: the sending socket gets "Network is unreachable"`);
+        res.notes.push(`no route to ${formatAddr(pkt.dst)}: the sending socket gets "Network is unreachable"`);
         res.disposition = 'dropped';
       } else {
         pkt.out = dev;
@@ -611,6 +510,7 @@ export function simulatePacket(sim: Sim, pkt: Pkt, opts: SendOptions): PacketRes
     res.disposition = 'unknown';
   }
   res.summary = summaryOf(pkt, res.egress[0]?.iface ?? undefined);
+  let insertAt = fl.monitorAt;
   for (const pend of fl.pending) {
     if (fl.depth >= 4) break;
     const r = simulatePacket(sim, pend.pkt, { name: summaryOf(pend.pkt, undefined), depth: fl.depth + 1, ct: pend.ct });
@@ -618,6 +518,12 @@ export function simulatePacket(sim: Sim, pkt: Pkt, opts: SendOptions): PacketRes
     r.summary = summaryOf(pend.pkt, r.egress[0]?.iface ?? undefined);
     r.name = r.summary;
     res.responses.push(r);
+    // xtables-monitor prints a REJECT response's trace before the REJECT rule's own line (the
+    // response is sent while the target runs); the stack's later answers come after
+    if (pend.sync && insertAt !== undefined) {
+      res.monitor_lines.splice(insertAt, 0, ...r.monitor_lines);
+      insertAt += r.monitor_lines.length;
+    } else res.monitor_lines.push(...r.monitor_lines);
   }
   return res;
 }

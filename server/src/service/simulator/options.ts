@@ -1,12 +1,10 @@
 /**
- * Reads the options of a rule's matches and target for compilation. The parsed model
- * (`MatchUse.options`, `OptionUse.value`) is used first; when the command parser could not resolve
- * a module or option (an extension the registry does not describe yet), the options are recovered
- * from the rule's own text so the simulator still evaluates what iptables would load. Values are
- * taken from `OptionUse.value` when it has the documented shape, otherwise parsed from the text.
+ * Reads the options of a rule's matches and target for compilation from the parsed model
+ * (`MatchUse.options`, `OptionUse.value`, as the registry's argument types produce them). The
+ * readers below take the documented value shape, and fall back to the option's own argument
+ * tokens only for values the registry leaves as text.
  */
 import type { Rule } from '../model';
-import { splitRestoreLine } from '../parser/restoreTokens';
 import { parseUint } from '../registry/argtypes';
 
 /** One option of a module, normalized. */
@@ -39,81 +37,9 @@ function canon(name: string): string {
   return ALIASES[name] ?? name;
 }
 
-/** Options recovered from the rule text (`-m mod --opt args`, `-j TARGET --opt args`). */
-function lenient(rule: Rule): RuleOpts {
-  let words: string[];
-  try {
-    words = splitRestoreLine(rule.text, 0).tokens.map((w) => w.text);
-  } catch {
-    words = rule.text.split(/\s+/);
-  }
-  const out: RuleOpts = { matches: [] };
-  let current: Opt[] | undefined;
-  let implicit: ModuleOpts | undefined;
-  let proto: string | undefined;
-  let neg = false;
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i];
-    if (w === '!') {
-      neg = true;
-      continue;
-    }
-    if (w === '-m' || w === '--match') {
-      const m: ModuleOpts = { module: (words[++i] ?? '').toLowerCase(), opts: [] };
-      out.matches.push(m);
-      current = m.opts;
-      neg = false;
-      continue;
-    }
-    if (w === '-j' || w === '--jump' || w === '-g' || w === '--goto') {
-      out.target = { name: words[++i] ?? '', kind: w === '-g' || w === '--goto' ? 'goto' : 'jump', opts: [] };
-      current = out.target.opts;
-      neg = false;
-      continue;
-    }
-    if (w === '-p' || w === '--protocol' || w === '--proto') {
-      proto = (words[++i] ?? '').toLowerCase();
-      neg = false;
-      continue;
-    }
-    if (
-      /^-[sdiof]$/.test(w) ||
-      ['--source', '--destination', '--in-interface', '--out-interface', '--src', '--dst'].includes(w)
-    ) {
-      if (w !== '-f') i++;
-      neg = false;
-      continue;
-    }
-    if (w.startsWith('--')) {
-      const eq = w.indexOf('=');
-      const name = canon(eq > 0 ? w.slice(2, eq) : w.slice(2));
-      const args: string[] = eq > 0 ? [w.slice(eq + 1)] : [];
-      while (
-        i + 1 < words.length &&
-        !(words[i + 1].startsWith('-') && words[i + 1].length > 1 && !/^-\d/.test(words[i + 1])) &&
-        words[i + 1] !== '!'
-      ) {
-        args.push(words[++i]);
-      }
-      let target = current;
-      if (!target) {
-        if (!implicit) {
-          implicit = { module: proto === 'icmpv6' ? 'icmp6' : (proto ?? ''), opts: [] };
-          out.matches.push(implicit);
-        }
-        target = implicit.opts;
-      }
-      target.push({ name, negated: neg, args });
-      neg = false;
-    }
-  }
-  return out;
-}
-
 /** The normalized options of a rule's matches and target. */
 export function ruleOptions(rule: Rule): RuleOpts {
-  const parsedOk = !rule.broken && rule.matches.every((m) => m.known);
-  const fromModel: RuleOpts = {
+  return {
     matches: rule.matches.map((m) => ({
       module: m.module,
       opts: m.options.map((o) => ({
@@ -136,24 +62,6 @@ export function ruleOptions(rule: Rule): RuleOpts {
         }
       : undefined,
   };
-  if (parsedOk) return fromModel;
-  // Merge: take every module from the text; keep parsed values where the model has the option.
-  const len = lenient(rule);
-  for (const m of len.matches) {
-    const pm = fromModel.matches.find((x) => x.module === m.module);
-    if (!pm) continue;
-    for (const o of m.opts) {
-      const po = pm.opts.find((x) => x.name === o.name);
-      if (po) o.value = po.value;
-    }
-  }
-  if (len.target && fromModel.target) {
-    for (const o of len.target.opts) {
-      const po = fromModel.target.opts.find((x) => x.name === o.name);
-      if (po) o.value = po.value;
-    }
-  }
-  return { matches: len.matches, target: len.target ?? fromModel.target };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
  * formats TCP flags and ICMP types the way the oracle and the kernel print them.
  */
 import { protocolName, protocolNumber } from '../registry/protocols';
-import { formatIPv4, mustIPv4 } from './addr';
+import { type Addr, formatAddr, mustAddr } from './addr';
 import type { PacketSpec } from './types';
 
 export const TCP_FIN = 1;
@@ -18,12 +18,15 @@ export const TCP_ECE = 64;
 export const TCP_CWR = 128;
 
 export const PROTO_ICMP = 1;
+export const PROTO_ICMPV6 = 58;
 export const PROTO_TCP = 6;
 export const PROTO_UDP = 17;
 
 export interface Pkt {
-  src: number;
-  dst: number;
+  /** 4 or 6: the IP version (addresses are numbers for 4, bigints for 6). */
+  family: 4 | 6;
+  src: Addr;
+  dst: Addr;
   proto: number;
   sport: number;
   dport: number;
@@ -37,11 +40,17 @@ export interface Pkt {
   icmpCode: number;
   icmpId: number;
   icmpSeq: number;
+  /** TTL (IPv4) or hop limit (IPv6). */
   ttl: number;
+  /** TOS (IPv4) or traffic class (IPv6). */
   tos: number;
+  /** IPv6 flow label. */
+  flowLabel: number;
+  /** IPv4 options as upper-case hex (empty: none). */
+  ipOpts: string;
   ipId: number;
   df: boolean;
-  /** IP total length. */
+  /** IP total length (IPv6: payload length + 40, as the kernel logs it). */
   len: number;
   mark: number;
   in: string | null;
@@ -141,8 +150,13 @@ export function parseIcmpType(t: string | number): [number, number | undefined] 
   return [e[0], e[1]];
 }
 
-/** Name of an ICMP type/code for summaries. */
-export function icmpName(type: number, code: number): string {
+/** Name of an ICMP (or ICMPv6, proto 58) type/code for summaries. */
+export function icmpName(type: number, code: number, proto: number = PROTO_ICMP): string {
+  if (proto === PROTO_ICMPV6) {
+    for (const [n, [t, c]] of Object.entries(ICMP6_TYPES)) if (t === type && c === code) return n;
+    for (const [n, [t, c]] of Object.entries(ICMP6_TYPES)) if (t === type && c === undefined) return n;
+    return `icmpv6-${type}/${code}`;
+  }
   if (type === 11) return 'ttl-exceeded';
   for (const [n, [t, c]] of Object.entries(ICMP_TYPES))
     if (t === type && (c === undefined || c === code) && c !== undefined) return n;
@@ -150,14 +164,67 @@ export function icmpName(type: number, code: number): string {
   return `icmp-${type}/${code}`;
 }
 
-/** ICMP types that are errors carrying an embedded packet. */
-export function isIcmpError(type: number): boolean {
+/** An echo request/reply (ICMP 8/0, ICMPv6 128/129): carries an id and sequence. */
+export function isEcho(p: Pick<Pkt, 'proto' | 'icmpType'>): boolean {
+  if (p.proto === PROTO_ICMP) return p.icmpType === 0 || p.icmpType === 8;
+  return p.proto === PROTO_ICMPV6 && (p.icmpType === 128 || p.icmpType === 129);
+}
+
+const ICMP6_TYPES: Record<string, [number, number?]> = {
+  'destination-unreachable': [1],
+  'no-route': [1, 0],
+  'communication-prohibited': [1, 1],
+  'admin-prohibited': [1, 1],
+  'beyond-scope': [1, 2],
+  'address-unreachable': [1, 3],
+  'port-unreachable': [1, 4],
+  'failed-policy': [1, 5],
+  'reject-route': [1, 6],
+  'packet-too-big': [2],
+  'time-exceeded': [3],
+  'ttl-exceeded': [3],
+  'ttl-zero-during-transit': [3, 0],
+  'ttl-zero-during-reassembly': [3, 1],
+  'parameter-problem': [4],
+  'echo-request': [128],
+  ping: [128],
+  'echo-reply': [129],
+  pong: [129],
+  'router-solicitation': [133],
+  'router-advertisement': [134],
+  'neighbour-solicitation': [135],
+  'neighbor-solicitation': [135],
+  'neighbour-advertisement': [136],
+  'neighbor-advertisement': [136],
+  redirect: [137],
+};
+
+/** ICMPv6 type (and code) from a name or number. */
+export function parseIcmp6Type(t: string | number): [number, number | undefined] {
+  if (typeof t === 'number') return [t, undefined];
+  if (/^\d+$/.test(t)) return [Number(t), undefined];
+  const m = /^(\d+)\/(\d+)$/.exec(t);
+  if (m) return [Number(m[1]), Number(m[2])];
+  const e = ICMP6_TYPES[t.toLowerCase()];
+  if (!e) throw new Error(`unknown ICMPv6 type "${t}"`);
+  return [e[0], e[1]];
+}
+
+/** ICMP or ICMPv6. */
+export function isIcmpProto(proto: number): boolean {
+  return proto === PROTO_ICMP || proto === PROTO_ICMPV6;
+}
+
+/** ICMP (or, with proto 58, ICMPv6) types that are errors carrying an embedded packet. */
+export function isIcmpError(type: number, proto: number = PROTO_ICMP): boolean {
+  if (proto === PROTO_ICMPV6) return type >= 1 && type <= 4;
   return type === 3 || type === 4 || type === 5 || type === 11 || type === 12;
 }
 
 export function protoNumber(p: string | number | undefined): number {
   if (p === undefined) return PROTO_TCP;
   if (typeof p === 'number') return p;
+  if (/^(icmpv6|icmp6|ipv6-icmp)$/i.test(p)) return PROTO_ICMPV6;
   const n = protocolNumber(p.toLowerCase());
   if (n === undefined) throw new Error(`unknown protocol "${p}"`);
   return n;
@@ -167,13 +234,15 @@ export function protoText(n: number): string {
   if (n === PROTO_TCP) return 'tcp';
   if (n === PROTO_UDP) return 'udp';
   if (n === PROTO_ICMP) return 'icmp';
+  if (n === PROTO_ICMPV6) return 'icmpv6';
   return protocolName(n) ?? String(n);
 }
 
-export function emptyPkt(): Pkt {
+export function emptyPkt(family: 4 | 6 = 4): Pkt {
   return {
-    src: 0,
-    dst: 0,
+    family,
+    src: family === 6 ? 0n : 0,
+    dst: family === 6 ? 0n : 0,
     proto: PROTO_TCP,
     sport: 0,
     dport: 0,
@@ -188,6 +257,8 @@ export function emptyPkt(): Pkt {
     icmpSeq: 0,
     ttl: 64,
     tos: 0,
+    flowLabel: 0,
+    ipOpts: '',
     ipId: 0,
     df: false,
     len: 0,
@@ -208,7 +279,7 @@ export function clonePkt(p: Pkt): Pkt {
 
 /** Transport header length (bytes) of a protocol, for total-length defaults. */
 export function l4HeaderLen(proto: number): number {
-  return proto === PROTO_TCP ? 20 : proto === PROTO_UDP || proto === PROTO_ICMP ? 8 : 0;
+  return proto === PROTO_TCP ? 20 : proto === PROTO_UDP || isIcmpProto(proto) ? 8 : 0;
 }
 
 /** Parses an embedded IPv4 packet (ICMP error payload) from hex. */
@@ -250,20 +321,39 @@ export function parseEmbedded(hex: string): { pkt: Pkt; l4Bytes: number } {
   return { pkt: p, l4Bytes: l4.length };
 }
 
+function hexBytes(text: string, what: string): string {
+  const clean = text.replace(/\s+/g, '').toUpperCase();
+  if (!/^[0-9A-F]*$/.test(clean) || clean.length % 2) throw new Error(`${what} is not an even-length hex string`);
+  return clean;
+}
+
 /** Builds a packet from the scenario format (defaults: TCP, TTL 64, TOS 0). Throws on bad input. */
 export function packetFromSpec(s: PacketSpec, ipIdDefault: number): Pkt {
-  const p = emptyPkt();
   if (s.src === undefined || s.dst === undefined) throw new Error(`packet ${s.name ?? ''}: needs "src" and "dst"`);
-  p.src = mustIPv4(s.src, 'source');
-  p.dst = mustIPv4(s.dst, 'destination');
+  const src = mustAddr(s.src, 'source');
+  const dst = mustAddr(s.dst, 'destination');
+  if (typeof src !== typeof dst)
+    throw new Error(`packet ${s.name ?? ''}: source and destination are of different IP versions`);
+  const v6 = typeof src === 'bigint';
+  const p = emptyPkt(v6 ? 6 : 4);
+  p.src = src;
+  p.dst = dst;
   p.proto = protoNumber(s.proto);
+  if (v6 && p.proto === PROTO_ICMP) p.proto = PROTO_ICMPV6;
+  if (!v6 && p.proto === PROTO_ICMPV6) throw new Error(`packet ${s.name ?? ''}: ICMPv6 needs IPv6 addresses`);
   p.in = s.in ?? null;
   p.socket = p.in === null;
   p.ttl = s.ttl ?? 64;
   p.tos = s.tos ?? 0;
-  p.ipId = s.ip_id ?? ipIdDefault;
-  p.df = s.df === true;
+  p.ipId = v6 ? 0 : (s.ip_id ?? ipIdDefault);
+  p.df = !v6 && s.df === true;
   if (s.mark !== undefined) p.mark = Number(s.mark) >>> 0;
+  if (s.ip_options !== undefined) {
+    if (v6) throw new Error(`packet ${s.name ?? ''}: ip_options are IPv4 header options`);
+    p.ipOpts = hexBytes(s.ip_options, 'ip_options');
+    if (p.ipOpts.length % 8 || p.ipOpts.length > 80)
+      throw new Error('ip_options must be a multiple of 4 bytes, at most 40');
+  }
   let l4len = l4HeaderLen(p.proto);
   if (p.proto === PROTO_TCP || p.proto === PROTO_UDP) {
     p.sport = s.sport ?? 0;
@@ -276,16 +366,23 @@ export function packetFromSpec(s: PacketSpec, ipIdDefault: number): Pkt {
     p.seq = s.seq ?? 0;
     p.ack = s.ack ?? 0;
     if (s.window !== undefined) p.window = s.window;
+    if (s.tcp_options !== undefined) {
+      p.tcpOpts = hexBytes(s.tcp_options, 'tcp_options');
+      if (p.tcpOpts.length % 8 || p.tcpOpts.length > 80)
+        throw new Error('tcp_options must be a multiple of 4 bytes, at most 40');
+      l4len += p.tcpOpts.length / 2;
+    }
   }
-  if (p.proto === PROTO_ICMP) {
-    const [t, c] = s.type !== undefined ? parseIcmpType(s.type) : [8, 0];
+  if (isIcmpProto(p.proto)) {
+    const [t, c] = s.type !== undefined ? (v6 ? parseIcmp6Type(s.type) : parseIcmpType(s.type)) : [v6 ? 128 : 8, 0];
     p.icmpType = t;
     p.icmpCode = s.code ?? c ?? 0;
     p.icmpId = s.id ?? 0;
     p.icmpSeq = (s as { seq?: number }).seq ?? 0;
+    if (v6 && (t === 135 || t === 136)) l4len += 16; // target address
     if (s.payload_hex) {
       const e = parseEmbedded(s.payload_hex);
-      if (isIcmpError(p.icmpType)) {
+      if (isIcmpError(p.icmpType, p.proto)) {
         p.inner = e.pkt;
         p.innerL4Bytes = e.l4Bytes;
       }
@@ -293,7 +390,7 @@ export function packetFromSpec(s: PacketSpec, ipIdDefault: number): Pkt {
     }
   }
   const payload = s.payload_size ?? 0;
-  p.len = s.len ?? 20 + l4len + payload;
+  p.len = s.len ?? (v6 ? 40 : 20 + p.ipOpts.length / 2) + l4len + payload;
   return p;
 }
 
@@ -308,10 +405,13 @@ export function parsePacketSyntax(text: string): PacketSpec {
   }
   const spec: PacketSpec = { proto: w[0].toLowerCase() };
   const hp = (t: string, which: 'src' | 'dst') => {
-    const m = /^([0-9.]+)(?::(\d+))?$/.exec(t);
-    if (!m) throw new Error(`packet "${text}": "${t}" is not ADDRESS[:PORT]`);
+    const m =
+      /^([0-9.]+)(?::(\d+))?$/.exec(t) ??
+      /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(t) ??
+      /^([0-9a-fA-F:.]*:[0-9a-fA-F:.]*)()$/.exec(t);
+    if (!m) throw new Error(`packet "${text}": "${t}" is not ADDRESS[:PORT] (IPv6: [ADDRESS]:PORT)`);
     spec[which] = m[1];
-    if (m[2] !== undefined) spec[which === 'src' ? 'sport' : 'dport'] = Number(m[2]);
+    if (m[2]) spec[which === 'src' ? 'sport' : 'dport'] = Number(m[2]);
   };
   hp(w[1], 'src');
   hp(w[3], 'dst');
@@ -348,10 +448,10 @@ export function parsePacketSyntax(text: string): PacketSpec {
 
 /** One-line description, e.g. `tcp S 10.0.0.1:1234 -> 10.0.0.2:80`. */
 export function describePkt(p: Pkt): string {
-  const a = formatIPv4(p.src);
-  const b = formatIPv4(p.dst);
+  const a = formatAddr(p.src, true);
+  const b = formatAddr(p.dst, true);
   if (p.proto === PROTO_TCP) return `tcp ${formatTcpFlags(p.flags)} ${a}:${p.sport} -> ${b}:${p.dport}`;
   if (p.proto === PROTO_UDP) return `udp ${a}:${p.sport} -> ${b}:${p.dport}`;
-  if (p.proto === PROTO_ICMP) return `icmp ${icmpName(p.icmpType, p.icmpCode)} ${a} -> ${b}`;
+  if (isIcmpProto(p.proto)) return `${protoText(p.proto)} ${icmpName(p.icmpType, p.icmpCode, p.proto)} ${a} -> ${b}`;
   return `${protoText(p.proto)} ${a} -> ${b}`;
 }

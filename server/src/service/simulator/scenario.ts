@@ -6,7 +6,7 @@
 import { parseDocument } from '../document';
 import type { ParsedDocument } from '../model';
 import { formatIPv4 } from './addr';
-import { compileDocument } from './compile';
+import { compileAll, compileDocument } from './compile';
 import { ConntrackTable } from './conntrack';
 import type { SimState } from './context';
 import { conntrackOut, sentOf } from './frames';
@@ -26,6 +26,8 @@ export interface Scenario {
   host?: HostSpec;
   packets: PacketSpec[];
   nondeterministic?: { why: string; values?: string[]; paths?: string[] };
+  /** 6: the ruleset is an ip6tables-save file (loaded with ip6tables-restore); default 4. */
+  family?: 4 | 6;
 }
 
 export interface SimulateInput {
@@ -37,6 +39,8 @@ export interface SimulateInput {
   assumptions?: Assumption[];
   /** Record every rule evaluated (default true). */
   explain?: boolean;
+  /** Compile every rule first, so all option errors are reported (not only those of rules reached). */
+  validate?: boolean;
 }
 
 function newState(assumptions: Assumption[] = []): SimState {
@@ -71,6 +75,12 @@ function replyPacket(spec: PacketSpec, earlier: PacketResult, earlierPkt: Packet
     out.seq = (index + 1) * 1000000 + 1;
     out.ack = ((eg.seq ?? 0) + (f & TCP_SYN ? 1 : 0)) >>> 0;
   }
+  if (eg.proto === 'icmpv6') {
+    out.type = eg.icmp_type === 128 ? 129 : (eg.icmp_type ?? 0);
+    out.code = 0;
+    out.id = eg.icmp_id;
+    (out as { seq?: number }).seq = (earlierPkt as { seq?: number }).seq;
+  }
   if (eg.proto === 'icmp') {
     out.type = eg.icmp_type === 8 ? 0 : eg.icmp_type === 13 ? 14 : (eg.icmp_type ?? 0);
     out.code = 0;
@@ -85,7 +95,12 @@ function replyPacket(spec: PacketSpec, earlier: PacketResult, earlierPkt: Packet
 export function simulate(input: SimulateInput): { packets: PacketResult[]; errors: string[]; backend: Backend } {
   const backend = input.backend ?? 'nft';
   const compiled = compileDocument(input.doc, 4);
-  const errors = [...compiled.errors];
+  const v6 = input.packets.some((p) => String(p.src ?? '').includes(':') || String(p.dst ?? '').includes(':'));
+  const compiled6 = v6 ? compileDocument(input.doc, 6) : undefined;
+  if (input.validate) {
+    compileAll(compiled);
+    if (compiled6) compileAll(compiled6);
+  }
   const host = buildHost(input.host);
   const sim: Sim = {
     compiled,
@@ -95,7 +110,11 @@ export function simulate(input: SimulateInput): { packets: PacketResult[]; error
     now: 0,
     explain: input.explain !== false,
     hooks: buildHooks(compiled, backend),
+    compiled6,
+    hooks6: compiled6 ? buildHooks(compiled6, backend) : undefined,
+    traceIds: 0,
   };
+  const errors: string[] = [];
   const results: PacketResult[] = [];
   const byName = new Map<string, { res: PacketResult; spec: PacketSpec }>();
   input.packets.forEach((spec0, i) => {
@@ -127,6 +146,8 @@ export function simulate(input: SimulateInput): { packets: PacketResult[]; error
     results.push(res);
     byName.set(name, { res, spec });
   });
+  // option errors of the rules compiled so far (rules compile on first use; `validate` compiles all)
+  errors.unshift(...compiled.errors, ...(compiled6?.errors ?? []));
   return { packets: results, errors, backend };
 }
 
@@ -137,8 +158,15 @@ export function runScenario(
   backend: Backend,
   assumptions?: Assumption[],
 ): ScenarioResult {
-  const doc = parseDocument(rulesetText, { languageId: 'iptables' });
-  const r = simulate({ doc, host: scenario.host ?? {}, packets: scenario.packets ?? [], backend, assumptions });
+  const doc = parseDocument(rulesetText, { languageId: 'iptables', family: scenario.family === 6 ? 6 : undefined });
+  const r = simulate({
+    doc,
+    host: scenario.host ?? {},
+    packets: scenario.packets ?? [],
+    backend,
+    assumptions,
+    validate: true,
+  });
   const nd = scenario.nondeterministic;
   const ndNames = new Set([...(nd?.values ?? []), ...(nd?.paths ?? [])]);
   for (const p of r.packets) {

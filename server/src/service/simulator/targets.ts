@@ -3,7 +3,7 @@
  * CONNMARK, SNAT/DNAT/MASQUERADE/REDIRECT/NETMAP, REJECT, CT/NOTRACK, TRACE, TTL, TOS/DSCP...).
  * Each compiles its options once into an action returning a verdict number.
  */
-import { parseCidr, parseIPv4, prefixMask } from './addr';
+import { type Addr, parseAddr, parseCidrAny } from './addr';
 import type { MatchCtx } from './context';
 import { LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID } from './logformat';
 import { argText, find, markOf, num, numOf, type Opt } from './options';
@@ -19,18 +19,20 @@ export type NatKind = 'SNAT' | 'DNAT' | 'MASQUERADE' | 'REDIRECT' | 'NETMAP';
 /** A NAT mapping request made by a target. */
 export interface NatRange {
   kind: NatKind;
-  minIp?: number;
-  maxIp?: number;
+  minIp?: Addr;
+  maxIp?: Addr;
   minPort?: number;
   maxPort?: number;
-  netmap?: { addr: number; len: number };
+  netmap?: { addr: Addr; len: number };
   random: boolean;
   persistent: boolean;
 }
 
 export interface TargetCtx extends MatchCtx {
-  /** Emits a LOG line (prefix + packet text with the given flags). */
+  /** Emits a LOG line (prefix + packet text with the given flags) at a syslog level. */
   log(prefix: string, flags: number, level: number): void;
+  /** Records an NFLOG copy of the packet to userspace (nothing is printed to the kernel log). */
+  nflog(group: number, prefix: string, size?: number, threshold?: number): void;
   /** Sets up NAT for the connection; returns the verdict (ACCEPT, or DROP when impossible). */
   nat(range: NatRange): number;
   /** Sends the REJECT response (after this the packet is dropped). */
@@ -70,6 +72,22 @@ const LOG: TargetCompiler = (opts) => {
   if (find(opts, 'log-macdecode')) flags |= LOG_MACDECODE;
   return (c) => {
     c.log(prefix, flags, level);
+    return V_CONTINUE;
+  };
+};
+
+const NFLOG: TargetCompiler = (opts) => {
+  const g = find(opts, 'nflog-group');
+  const group = g ? numOf(g) : 0;
+  if (group > 65535) throw new Error(`--nflog-group ${group} is out of range (0-65535)`);
+  const p = find(opts, 'nflog-prefix');
+  const prefix = p ? argText(p) : '';
+  const sz = find(opts, 'nflog-size', 'nflog-range');
+  const size = sz ? numOf(sz) : undefined;
+  const t = find(opts, 'nflog-threshold');
+  const threshold = t ? numOf(t) : undefined;
+  return (c) => {
+    c.nflog(group, prefix, size, threshold);
     return V_CONTINUE;
   };
 };
@@ -131,19 +149,33 @@ const CONNMARK: TargetCompiler = (opts) => {
   };
 };
 
-/** Parses `[ip[-ip]][:port[-port]]`. */
+/** Parses `[ip[-ip]][:port[-port]]`, IPv6 as `[ip[-ip]]:port[-port]` or a bare address range. */
 export function parseNatTo(text: string): Pick<NatRange, 'minIp' | 'maxIp' | 'minPort' | 'maxPort'> {
   const r: Pick<NatRange, 'minIp' | 'maxIp' | 'minPort' | 'maxPort'> = {};
-  const colon = text.indexOf(':');
-  const ips = colon < 0 ? text : text.slice(0, colon);
+  let ips: string;
+  let ports: string | undefined;
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close < 0) throw new Error(`bad address in "${text}"`);
+    ips = text.slice(1, close);
+    const rest = text.slice(close + 1);
+    if (rest !== '' && !rest.startsWith(':')) throw new Error(`bad port in "${text}"`);
+    ports = rest === '' ? undefined : rest.slice(1);
+  } else if ((text.match(/:/g) ?? []).length > 1) {
+    ips = text;
+  } else {
+    const colon = text.indexOf(':');
+    ips = colon < 0 ? text : text.slice(0, colon);
+    ports = colon < 0 ? undefined : text.slice(colon + 1);
+  }
   if (ips !== '') {
     const [a, b] = ips.split('-');
-    r.minIp = parseIPv4(a);
-    r.maxIp = b === undefined ? r.minIp : parseIPv4(b);
+    r.minIp = parseAddr(a);
+    r.maxIp = b === undefined ? r.minIp : parseAddr(b);
     if (r.minIp === undefined || r.maxIp === undefined) throw new Error(`bad address in "${text}"`);
   }
-  if (colon >= 0) {
-    const [a, b] = text.slice(colon + 1).split('-');
+  if (ports !== undefined) {
+    const [a, b] = ports.split('-');
     r.minPort = num(a);
     r.maxPort = b === undefined ? r.minPort : num(b);
   }
@@ -160,7 +192,7 @@ function natTarget(kind: NatKind, toOpt: string[]): TargetCompiler {
     };
     if (kind === 'NETMAP') {
       if (!to) throw new Error('NETMAP needs --to');
-      range.netmap = parseCidr(argText(to));
+      range.netmap = parseCidrAny(argText(to));
     } else if (to) {
       const t = argText(to);
       if (kind === 'MASQUERADE' || kind === 'REDIRECT') {
@@ -293,7 +325,7 @@ export const TARGET_EVALUATORS: Record<string, TargetCompiler> = {
   DSCP,
   QUEUE,
   NFQUEUE: QUEUE,
-  NFLOG: passive('NFLOG: the packet is copied to a userspace logger (nothing printed to the kernel log)'),
+  NFLOG,
   ULOG: passive('ULOG: the packet is copied to a userspace logger'),
   TCPMSS: passive(),
   CHECKSUM: passive(),
@@ -311,5 +343,3 @@ export const TARGET_EVALUATORS: Record<string, TargetCompiler> = {
   TPROXY: passive('TPROXY: transparent proxying is not simulated'),
   CLUSTERIP: passive(),
 };
-
-void prefixMask;

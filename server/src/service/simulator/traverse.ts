@@ -7,11 +7,12 @@
  */
 import type { Hook } from '../model';
 import type { CChain, CRule, CTable } from './compile';
+import { nextCandidate } from './dispatch';
 import type { MatchCtx } from './context';
 import { formatTraceLine } from './logformat';
 import type { TargetCtx } from './targets';
 import { V_ACCEPT, V_CONTINUE, V_DROP, V_QUEUE, V_RETURN } from './targets';
-import type { TraceEntry } from './types';
+import type { EvaluatedRule, TraceEntry } from './types';
 
 export const VERDICT_NAMES = ['CONTINUE', 'ACCEPT', 'DROP', 'RETURN', 'QUEUE'];
 
@@ -20,11 +21,15 @@ export interface TraceSink {
   trace: TraceEntry[];
   traceLines: string[];
   userTraceLines: string[];
-  evaluated: { table: string; chain: string; rulenum: number; line: number; matched: boolean; why?: string }[];
+  evaluated: EvaluatedRule[];
   /** Record every rule considered (off for bulk/performance runs). */
   explain: boolean;
   /** Called at the start of each chain (headers_seen). */
   onChain(table: string, chain: string): void;
+  /** Called at the start of a base chain's traversal. */
+  onBase?(): void;
+  /** Called once a rule's verdict (after its target ran) or a policy is known (xtables-monitor). */
+  onVerdict?(entry: TraceEntry, chain: CChain, index: number): void;
 }
 
 const MAX_DEPTH = 512;
@@ -68,11 +73,12 @@ function ruleMatches(r: CRule, c: MatchCtx, sink: TraceSink): boolean {
   return true;
 }
 
-function record(sink: TraceSink, table: string, chain: CChain, entry: TraceEntry, c: MatchCtx): void {
+function record(sink: TraceSink, table: string, chain: CChain, entry: TraceEntry, c: MatchCtx, idx = -1): void {
   sink.trace.push(entry);
   const line = formatTraceLine(table, chain.name, entry.label, entry.traceNum, c.pkt);
   sink.traceLines.push(line);
   if (c.pkt.traced) sink.userTraceLines.push(line);
+  if (entry.kind === 'policy' || (entry.kind === 'rule' && idx >= 0)) sink.onVerdict?.(entry, chain, idx);
 }
 
 function policyEntry(table: string, chain: CChain): TraceEntry {
@@ -84,8 +90,28 @@ function policyEntry(table: string, chain: CChain): TraceEntry {
     verdict: chain.policyName,
     rule: null,
     label: 'policy',
-    traceNum: chain.rules.length + 1,
+    traceNum: chain.size + 1,
   };
+}
+
+/** Position of the next rule to evaluate at or after `i` (the dispatch index skips rules that cannot match). */
+function advance(cur: CChain, i: number, c: TargetCtx, sink: TraceSink): number {
+  const d = cur.dispatch;
+  if (!d || i >= d.size) return i;
+  const n = nextCandidate(d, i, c.pkt.dst);
+  if (n > i && sink.explain) {
+    const first = cur.slots[i].rule;
+    sink.evaluated.push({
+      table: first.table,
+      chain: cur.name,
+      rulenum: i + 1,
+      through: n,
+      line: first.line + 1,
+      matched: false,
+      why: 'destination differs (skipped by the destination index)',
+    });
+  }
+  return n;
 }
 
 /**
@@ -96,10 +122,12 @@ export function runChain(table: CTable, base: CChain, _hook: Hook, c: TargetCtx,
   const stack: { chain: CChain; idx: number }[] = [];
   let cur = base;
   let i = 0;
+  sink.onBase?.();
   sink.onChain(table.name, base.name);
   for (;;) {
-    if (i < cur.rules.length) {
-      const r = cur.rules[i];
+    i = advance(cur, i, c, sink);
+    if (i < cur.size) {
+      const r = cur.rule(i);
       c.rule = r.ref;
       if (!ruleMatches(r, c, sink)) {
         i++;
@@ -122,7 +150,7 @@ export function runChain(table: CTable, base: CChain, _hook: Hook, c: TargetCtx,
       if (t.kind === 'jump' || t.kind === 'goto') {
         const next = table.chains.get(t.chain);
         entry.verdict = `${t.kind === 'jump' ? 'JUMP' : 'GOTO'}:${t.chain}`;
-        record(sink, table.name, cur, entry, c);
+        record(sink, table.name, cur, entry, c, i);
         if (!next) {
           i++;
           continue;
@@ -136,13 +164,13 @@ export function runChain(table: CTable, base: CChain, _hook: Hook, c: TargetCtx,
         continue;
       }
       if (t.kind === 'none') {
-        record(sink, table.name, cur, entry, c);
+        record(sink, table.name, cur, entry, c, i);
         i++;
         continue;
       }
       if (t.kind === 'verdict') {
         entry.verdict = t.name === 'QUEUE' ? 'QUEUE' : t.name;
-        record(sink, table.name, cur, entry, c);
+        record(sink, table.name, cur, entry, c, i);
         if (t.verdict === V_RETURN) {
           const ret = stack.pop();
           if (ret) {
@@ -172,6 +200,7 @@ export function runChain(table: CTable, base: CChain, _hook: Hook, c: TargetCtx,
               : v === V_QUEUE
                 ? 'QUEUE'
                 : VERDICT_NAMES[v];
+      sink.onVerdict?.(e, cur, i);
       if (v === V_CONTINUE) {
         i++;
         continue;
@@ -195,7 +224,7 @@ export function runChain(table: CTable, base: CChain, _hook: Hook, c: TargetCtx,
         verdict: 'RETURN',
         rule: null,
         label: 'return',
-        traceNum: cur.rules.length + 1,
+        traceNum: cur.size + 1,
       },
       c,
     );

@@ -59,6 +59,9 @@ export interface PacketSpec {
   tos?: number;
   ip_id?: number;
   df?: boolean;
+  /** IP options (hex, a multiple of 4 bytes) and TCP options (hex), e.g. `020405B4`. */
+  ip_options?: string;
+  tcp_options?: string;
   len?: number;
   payload_size?: number;
   payload_hex?: string;
@@ -99,6 +102,8 @@ export interface EvaluatedRule {
   table: string;
   chain: string;
   rulenum: number;
+  /** Set when a range of rules (rulenum..through) was passed over without evaluating them. */
+  through?: number;
   line: number;
   matched: boolean;
   /** Why it did not match (first failing condition), or the undecidable assumption taken. */
@@ -167,6 +172,27 @@ export interface RoutingDecision {
 
 export type Disposition = 'forwarded' | 'sent' | 'delivered-local' | 'dropped' | 'rejected' | 'unknown';
 
+/** A LOG or NFLOG target that fired, with its settings (the kernel log level is not part of the line). */
+export interface LogRecord {
+  target: 'LOG' | 'NFLOG';
+  table: string;
+  chain: string;
+  rulenum: number;
+  line: number;
+  prefix: string;
+  /** LOG: syslog level 0-7 (`--log-level`, default 4 = warning) and its name. */
+  level?: number;
+  levelName?: string;
+  /** LOG: the flags set (`tcp-sequence`, `tcp-options`, `ip-options`, `uid`, `macdecode`). */
+  flags?: string[];
+  /** LOG: the text the kernel prints (same as in `log_lines`). */
+  text?: string;
+  /** NFLOG: netlink group, bytes copied (`--nflog-size`/`--nflog-range`), queue threshold. */
+  group?: number;
+  size?: number;
+  threshold?: number;
+}
+
 /** What happened to one packet (and the packets the host sent in reaction). */
 export interface PacketResult {
   name: string;
@@ -182,6 +208,10 @@ export interface PacketResult {
   /** Lines a TRACE target in the ruleset itself makes the kernel print (legacy). */
   user_trace_lines: string[];
   log_lines: string[];
+  /** Every LOG/NFLOG target that fired, in order, with its level/group and prefix. */
+  logs: LogRecord[];
+  /** The `xtables-monitor --trace` lines (nft backend) for packets a TRACE rule marked. */
+  monitor_lines: string[];
   /** Richer fields for explanations. */
   evaluated: EvaluatedRule[];
   routing: RoutingDecision[];

@@ -2,7 +2,7 @@
  * Connection-tracking matches: conntrack (states incl. the SNAT/DNAT virtual states, tuples,
  * --ctstatus, --ctdir), state, mark, connmark, connbytes, connlimit, helper.
  */
-import { parseCidr, prefixMask } from '../addr';
+import { type Addr, inNet, maskAddr, maskOf, parseCidrAny } from '../addr';
 import { type CtEntry, type CtState, ctStatus } from '../conntrack';
 import { all, type MatchCompiler, type MatchCtx, type MatchFn, neg } from '../context';
 import { argText, find, markOf, nameList, numOf, type Opt, rangeOf } from '../options';
@@ -32,12 +32,12 @@ function stateTest(o: Opt, allowVirtual: boolean): MatchFn {
   });
 }
 
-function addrTest(o: Opt, get: (e: CtEntry) => number): MatchFn {
-  const { addr, len } = parseCidr(argText(o));
-  const m = prefixMask(len);
+function addrTest(o: Opt, get: (e: CtEntry) => Addr): MatchFn {
+  const { addr, len } = parseCidrAny(argText(o));
+  const m = maskOf(addr, len);
   return neg(o, (c) => {
-    const e = c.ct.entry as CtEntry;
-    return (get(e) & m) >>> 0 === (addr & m) >>> 0;
+    const a = get(c.ct.entry as CtEntry);
+    return typeof a === typeof addr && inNet(a, addr, m);
   });
 }
 
@@ -179,12 +179,11 @@ const connlimit: MatchCompiler = (opts) => {
   if (!o) throw new Error('connlimit needs --connlimit-above or --connlimit-upto');
   const limit = numOf(o);
   const maskOpt = find(opts, 'connlimit-mask');
-  const len = maskOpt ? numOf(maskOpt) : 32;
-  const m = prefixMask(len);
+  const len = maskOpt ? numOf(maskOpt) : undefined;
   const byDst = find(opts, 'connlimit-daddr') !== undefined;
   return (c) => {
-    const key = ((byDst ? c.pkt.dst : c.pkt.src) & m) >>> 0;
-    let n = c.sim.conntrack.count((e) => ((byDst ? e.tuple[0].dst : e.tuple[0].src) & m) >>> 0 === key);
+    const key = maskAddr(byDst ? c.pkt.dst : c.pkt.src, len);
+    let n = c.sim.conntrack.count((e) => maskAddr(byDst ? e.tuple[0].dst : e.tuple[0].src, len) === key);
     if (c.ct.entry && !c.ct.entry.confirmed) n++;
     const exceeded = n > limit;
     const r = above ? exceeded : !exceeded;

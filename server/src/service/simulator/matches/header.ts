@@ -2,11 +2,11 @@
  * Matches on packet headers and addresses: tcp, udp, icmp, multiport, iprange, addrtype, length,
  * ttl, tos, dscp, ecn, mac, pkttype, comment, policy, rpfilter.
  */
-import { parseIPv4 } from '../addr';
+import { type Addr, parseAddr } from '../addr';
 import { all, type MatchCompiler, type MatchFn, neg } from '../context';
 import { addrType, routeLookup } from '../host';
 import { argText, find, nameList, numOf, type Opt, portList, rangeOf } from '../options';
-import { type Pkt, PROTO_ICMP, PROTO_TCP, PROTO_UDP, parseIcmpType } from '../packet';
+import { type Pkt, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, parseIcmp6Type, parseIcmpType } from '../packet';
 
 const TCP_FLAG_BITS: Record<string, number> = {
   FIN: 1,
@@ -89,6 +89,16 @@ const icmp: MatchCompiler = (opts) => {
   return all(tests);
 };
 
+const icmp6: MatchCompiler = (opts) => {
+  const tests: MatchFn[] = [(c) => c.pkt.proto === PROTO_ICMPV6];
+  for (const o of opts) {
+    if (o.name !== 'icmpv6-type') throw new Error(`unknown option --${o.name}`);
+    const [type, code] = parseIcmp6Type(argText(o));
+    tests.push(neg(o, (c) => c.pkt.icmpType === type && (code === undefined || c.pkt.icmpCode === code)));
+  }
+  return all(tests);
+};
+
 const multiport: MatchCompiler = (opts) => {
   const tests: MatchFn[] = [
     (c) =>
@@ -112,10 +122,10 @@ const multiport: MatchCompiler = (opts) => {
   return all(tests);
 };
 
-function ipRange(text: string): [number, number] {
+function ipRange(text: string): [Addr, Addr] {
   const [a, b] = text.split('-');
-  const lo = parseIPv4(a);
-  const hi = b === undefined ? lo : parseIPv4(b);
+  const lo = parseAddr(a);
+  const hi = b === undefined ? lo : parseAddr(b);
   if (lo === undefined || hi === undefined) throw new Error(`invalid address range "${text}"`);
   return [lo, hi];
 }
@@ -267,7 +277,19 @@ export const HEADER_MATCHES: Record<string, MatchCompiler> = {
   multiport,
   iprange,
   addrtype,
+  icmp6,
   length: rangeMatch((p) => p.len, 'length', 65535),
+  hl: (opts) => {
+    const tests: MatchFn[] = [];
+    for (const o of opts) {
+      const v = numOf(o);
+      if (o.name === 'hl-eq') tests.push(neg(o, (c) => c.pkt.ttl === v));
+      else if (o.name === 'hl-lt') tests.push((c) => c.pkt.ttl < v);
+      else if (o.name === 'hl-gt') tests.push((c) => c.pkt.ttl > v);
+      else throw new Error(`unknown option --${o.name}`);
+    }
+    return all(tests);
+  },
   ttl,
   tos,
   dscp,

@@ -3,7 +3,7 @@
  * simulated time), recent (address lists with time stamps), quota, statistic (nth counter;
  * random mode is a coin toss and is reported as such).
  */
-import { formatIPv4, prefixMask } from '../addr';
+import { maskAddr } from '../addr';
 import type { MatchCompiler, MatchCtx } from '../context';
 import { argText, find, num, numOf } from '../options';
 
@@ -67,15 +67,15 @@ const hashlimit: MatchCompiler = (opts) => {
   const modes = new Set(modeO ? argText(modeO).split(',') : []);
   const sm = find(opts, 'hashlimit-srcmask');
   const dm = find(opts, 'hashlimit-dstmask');
-  const smask = prefixMask(sm ? numOf(sm) : 32);
-  const dmask = prefixMask(dm ? numOf(dm) : 32);
+  const smask = sm ? numOf(sm) : undefined;
+  const dmask = dm ? numOf(dm) : undefined;
   const nameO = find(opts, 'hashlimit-name');
   const name = nameO ? argText(nameO) : '';
   return (c) => {
     const p = c.pkt;
     const k = [
-      modes.has('srcip') ? (p.src & smask) >>> 0 : '',
-      modes.has('dstip') ? (p.dst & dmask) >>> 0 : '',
+      modes.has('srcip') ? String(maskAddr(p.src, smask)) : '',
+      modes.has('dstip') ? String(maskAddr(p.dst, dmask)) : '',
       modes.has('srcport') ? p.sport : '',
       modes.has('dstport') ? p.dport : '',
     ].join('|');
@@ -109,7 +109,8 @@ const recent: MatchCompiler = (opts) => {
       lists = new Map();
       c.sim.recent.set(list, lists);
     }
-    const addr = ((rdest ? c.pkt.dst : c.pkt.src) & mask) >>> 0;
+    const a = rdest ? c.pkt.dst : c.pkt.src;
+    const addr = typeof a === 'bigint' ? a : (a & mask) >>> 0;
     const stamps = lists.get(addr);
     let ret = invert;
     if (!stamps) {
@@ -169,7 +170,11 @@ const statistic: MatchCompiler = (opts) => {
     if (!ev) throw new Error('statistic --mode nth needs --every');
     const every = numOf(ev) - 1;
     const pk = find(opts, 'packet');
-    const start = pk ? numOf(pk) : 0;
+    const packet = pk ? numOf(pk) : 0;
+    if (packet > every) throw new Error(`--packet ${packet} must be smaller than --every ${every + 1}`);
+    // libxt_statistic loads the counter with every-1-packet, so the packet numbered `packet`
+    // (counting from 0) is the first to match
+    const start = every - packet;
     const inv = ev.negated;
     return (c) => {
       const key = `n:${c.rule.id}`;
@@ -202,4 +207,3 @@ const statistic: MatchCompiler = (opts) => {
 };
 
 export const STATEFUL_MATCHES: Record<string, MatchCompiler> = { limit, hashlimit, recent, quota, statistic };
-void formatIPv4;
