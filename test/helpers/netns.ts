@@ -11,7 +11,13 @@ export type Backend = 'nft' | 'legacy';
 /** Whether kernel-backed tests can run here (root, iproute2 and both iptables backends). */
 export function kernelAvailable(): { ok: boolean; why?: string } {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) return { ok: false, why: 'not running as root' };
-  for (const bin of ['ip', 'iptables-nft-restore', 'iptables-legacy-restore', 'ip6tables-nft-restore', 'ip6tables-legacy-restore']) {
+  for (const bin of [
+    'ip',
+    'iptables-nft-restore',
+    'iptables-legacy-restore',
+    'ip6tables-nft-restore',
+    'ip6tables-legacy-restore',
+  ]) {
     if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0) return { ok: false, why: `${bin} is not installed` };
   }
   return { ok: true };
@@ -66,7 +72,13 @@ export function linesNamed(message: string): number[] {
  * Really loads `text` with iptables-restore (or ip6tables-restore) of the given backend into the
  * namespace `ns` (which should be fresh: a previous load's tables would remain).
  */
-export function restoreInto(ns: string, text: string, family: 4 | 6, backend: Backend, extraArgs: string[] = []): RestoreOutcome {
+export function restoreInto(
+  ns: string,
+  text: string,
+  family: 4 | 6,
+  backend: Backend,
+  extraArgs: string[] = [],
+): RestoreOutcome {
   const bin = `${family === 6 ? 'ip6tables' : 'iptables'}-${backend}-restore`;
   const r = run('ip', ['netns', 'exec', ns, bin, ...extraArgs], text);
   const message = `${r.stderr}${r.stdout}`.trim();
@@ -75,5 +87,7 @@ export function restoreInto(ns: string, text: string, family: 4 | 6, backend: Ba
 
 /** Loads `text` with both backends, each into its own fresh namespace. */
 export function restoreBoth(text: string, family: 4 | 6): RestoreOutcome[] {
-  return (['nft', 'legacy'] as Backend[]).map((b) => withNamespace((ns) => restoreInto(ns, text, family, b), 'ipts-rs'));
+  return (['nft', 'legacy'] as Backend[]).map((b) =>
+    withNamespace((ns) => restoreInto(ns, text, family, b), 'ipts-rs'),
+  );
 }

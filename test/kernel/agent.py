@@ -17,7 +17,7 @@ It starts in the initial network namespace, then:
 
 Protocol: one JSON object per line on stdin, one JSON reply per line on stdout.
   {"op": "send", "iface": name, "frame": hex}       frame from the peer of `iface` into the host
-  {"op": "send_local", "packet": hex, "dst": ip}    IPv4 packet (header included) from the host
+  {"op": "send_local", "packet": hex, "dst": ip}    IPv4/IPv6 packet (header included) from the host
   {"op": "collect", "min_ms", "quiet_ms", "max_ms"} wait until quiet, return everything seen
   {"op": "lock"} / {"op": "unlock"}                 kernel-log window lock shared by all agents
   {"op": "quit"}
@@ -36,6 +36,10 @@ import time
 CLONE_NEWNET = 0x40000000
 ETH_P_ALL = 0x0003
 ETH_P_ARP = 0x0806
+ETH_P_IPV6 = 0x86DD
+IPV6_EXT_HEADERS = (0, 43, 60)
+# ICMPv6 messages of the host's own link chatter: MLD (130-132, 143) and router solicitations.
+ICMP6_CHATTER = (130, 131, 132, 133, 143)
 PACKET_OUTGOING = 4
 NETLINK_NETFILTER = 12
 NFNLGRP_NFTRACE = 9
@@ -187,6 +191,10 @@ class Agent:
             self.nl.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, NFNLGRP_NFTRACE)
         self.raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
         self.raw.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
+        self.raw6 = None
+        if cfg.get("family") == 6:
+            # IPPROTO_RAW on an IPv6 socket: the packet given includes its IPv6 header.
+            self.raw6 = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
         for spec in cfg.get("listen", []):
             self.listeners.append(self.open_listener(spec))
 
@@ -200,6 +208,13 @@ class Agent:
         port, _, grp = rest.partition("@")
         group, _, dev = grp.partition("%")
         kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+        if self.cfg.get("family") == 6:
+            s = socket.socket(socket.AF_INET6, kind)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("::", int(port)))
+            if kind == socket.SOCK_STREAM:
+                s.listen(64)
+            return s
         s = socket.socket(socket.AF_INET, kind)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("0.0.0.0", int(port)))
@@ -225,6 +240,8 @@ class Agent:
             if ethertype == ETH_P_ARP:
                 self.answer_arp(peer, data)
                 continue
+            if ethertype == ETH_P_IPV6 and self.ipv6_chatter(peer, data):
+                continue
             self.last_event = time.monotonic()
             self.frames.append({"iface": iface, "hex": data.hex(), "t": time.monotonic()})
 
@@ -239,6 +256,32 @@ class Agent:
         reply = sha + mac + struct.pack("!H", ETH_P_ARP)
         reply += struct.pack("!HHBBH", 1, 0x0800, 6, 4, 2) + mac + tpa + sha + spa
         peer["sock"].send(reply)
+
+    def ipv6_chatter(self, peer, data):
+        """Answers a neighbour solicitation; True for the host's link chatter (not reported)."""
+        if len(data) < 54:
+            return False
+        nh, off = data[20], 54
+        while nh in IPV6_EXT_HEADERS and off + 8 <= len(data):
+            nh, off = data[off], off + (data[off + 1] + 1) * 8
+        if nh != 58 or off + 4 > len(data):
+            return False
+        icmp_type = data[off]
+        if icmp_type == 135 and off + 24 <= len(data):
+            self.answer_ns(peer, data, off)
+            return True
+        return icmp_type in ICMP6_CHATTER
+
+    def answer_ns(self, peer, data, off):
+        src, target = data[22:38], data[off + 8:off + 24]
+        if src == bytes(16):
+            return  # duplicate address detection: nobody else owns the address
+        mac = peer["mac"]
+        body = struct.pack("!BBHI", 136, 0, 0, 0x60000000) + target + bytes([2, 1]) + mac
+        csum = checksum6(target, src, 58, body)
+        body = body[:2] + struct.pack("!H", csum) + body[4:]
+        ip6 = struct.pack("!IHBB", 0x60000000, len(body), 58, 255) + target + src
+        peer["sock"].send(data[6:12] + mac + struct.pack("!H", ETH_P_IPV6) + ip6 + body)
 
     def read_kmsg(self):
         while True:
@@ -347,6 +390,16 @@ class Agent:
             self.sysctl.leave(self.sysctl_write)
 
 
+def checksum6(src, dst, next_header, payload):
+    data = src + dst + struct.pack("!IxxxB", len(payload), next_header) + payload
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total > 0xFFFF:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
 def parse_attrs(buf):
     attrs = {}
     off = 0
@@ -422,7 +475,12 @@ def main():
                     agent.peers[cmd["iface"]]["sock"].send(bytes.fromhex(cmd["frame"]))
                     reply = {"ok": True}
                 elif op == "send_local":
-                    agent.raw.sendto(bytes.fromhex(cmd["packet"]), (cmd["dst"], 0))
+                    if ":" in cmd["dst"]:
+                        if agent.raw6 is None:
+                            raise ValueError("IPv6 packet but the agent was not started for family 6")
+                        agent.raw6.sendto(bytes.fromhex(cmd["packet"]), (cmd["dst"], 0, 0, 0))
+                    else:
+                        agent.raw.sendto(bytes.fromhex(cmd["packet"]), (cmd["dst"], 0))
                     reply = {"ok": True}
                 elif op == "collect":
                     reply = agent.collect(cmd.get("min_ms", 60), cmd.get("quiet_ms", 40), cmd.get("max_ms", 1000))

@@ -18,6 +18,8 @@ export interface AgentConfig {
   nftrace: boolean;
   kmsg: boolean;
   lock_dir: string;
+  /** 6: open IPv6 listeners and a raw IPv6 socket for locally generated packets. */
+  family?: 4 | 6;
 }
 
 /** A raw frame captured on a peer (sent by the host through `iface`). */

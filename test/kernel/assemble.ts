@@ -10,7 +10,8 @@ import type { Collected } from './agent';
 import type { Injection, TcpState } from './inject';
 import type { ConntrackEntry } from './kernelText';
 import { logFields } from './kernelText';
-import { decodeFrame, describe, type Header } from './packet';
+import { describe, type Header } from './packet';
+import { decodeAnyFrame, icmp6Name, isNdOrMld } from './packet6';
 import {
   HOOKS,
   headerGroup,
@@ -154,7 +155,12 @@ export function assemblePacket(
     g.keys.add(key);
     if (!byKey.has(key)) byKey.set(key, g);
   };
-  const mainKey = headerGroup({ proto: inj.sent.proto, id: inj.fields.ipId });
+  const mainKey = headerGroup({
+    proto: inj.sent.proto,
+    id: inj.fields.ipId,
+    src: inj.fields.src,
+    icmp_type: inj.fields.icmpType,
+  });
   const main = newGroup(mainKey);
   const kernelLog: string[] = [];
   const logLine = (text: string) => {
@@ -222,7 +228,7 @@ export function assemblePacket(
   }
   // Frames that left the host, each to the packet it belongs to.
   for (const f of collected.frames) {
-    const h = decodeFrame(f.iface, Buffer.from(f.hex, 'hex'));
+    const h = decodeAnyFrame(f.iface, Buffer.from(f.hex, 'hex'));
     if (!h) continue;
     tcp.observe(h);
     const key = headerGroup(h);
@@ -267,6 +273,9 @@ export function assemblePacket(
     if (retrans) {
       r.note = 'retransmission of an earlier response';
       background.push(r);
+    } else if (first && isNdOrMld(first) && !answersSolicitation(inj.fields.proto, inj.fields.icmpType, first)) {
+      r.note = "the host's own neighbour discovery or MLD";
+      background.push(r);
     } else if (isRelated(g, mainHeaders, inj.fields.ipId)) responses.push(r);
     else background.push(r);
   }
@@ -310,6 +319,17 @@ export function assemblePacket(
   return out;
 }
 
+/** An ICMPv6 advertisement answering the injected solicitation (NS → NA, RS → RA). */
+function answersSolicitation(proto: number, type: number | undefined, h: Header): boolean {
+  return proto === 58 && ((type === 135 && h.icmp_type === 136) || (type === 133 && h.icmp_type === 134));
+}
+
+function describeAny(h: Header): string {
+  if (h.proto === 'icmpv6')
+    return `icmpv6 ${icmp6Name(h.icmp_type as number, h.icmp_code as number)} ${h.src} -> ${h.dst}`;
+  return describe(h);
+}
+
 function describeGroup(g: Group, backend: Backend): ResponseResult {
   const entries = g.steps.filter((s) => !s.oracle).map((s) => s.entry);
   const first = g.first ?? {};
@@ -327,9 +347,9 @@ function describeGroup(g: Group, backend: Backend): ResponseResult {
     if (utl) r.user_trace_lines = utl;
   }
   const path = pathOf(g.steps);
-  if (g.frames.length) r.summary = `${describe(g.frames[0])} (out ${g.frames[0].iface})`;
+  if (g.frames.length) r.summary = `${describeAny(g.frames[0])} (out ${g.frames[0].iface})`;
   else {
-    r.summary = `${describe(first)} (not seen leaving)`;
+    r.summary = `${describeAny(first)} (not seen leaving)`;
     const last = lastVerdict(entries);
     if (path.includes('INPUT')) r.note = 'sent to the host itself via lo and delivered locally';
     else if (last?.verdict === 'DROP') r.note = `dropped in ${last.table}:${last.chain}`;

@@ -15,6 +15,15 @@ import {
   protoNumber,
   tcpFlagsValue,
 } from './packet';
+import {
+  buildIpv6,
+  ethernetFrame6,
+  icmp6TypeNumber,
+  ip6ToBytes,
+  isIpv6,
+  multicastMac6,
+  type Packet6Fields,
+} from './packet6';
 import type { PacketSpec } from './scenario';
 import type { PeerInfo } from './topology';
 
@@ -23,7 +32,7 @@ export interface Injection {
   sent: Record<string, unknown>;
   /** Interface the frame arrives on (null: sent by the host itself). */
   iface: string | null;
-  /** Ethernet frame (incoming) or IPv4 packet (local). */
+  /** Ethernet frame (incoming) or IP packet (local). */
   bytes: Buffer;
   fields: PacketFields;
   notes: string[];
@@ -94,7 +103,24 @@ const OVERRIDABLE: (keyof PacketSpec)[] = [
   'payload_size',
   'payload_hex',
   'mac',
+  'flowlabel',
+  'target',
 ];
+
+/**
+ * The target of a neighbour solicitation sent to `dst`: `dst` itself when unicast, else the
+ * host's address on the interface whose last 24 bits the solicited-node address carries.
+ */
+function solicitationTarget(dst: string, peer: PeerInfo | undefined): string {
+  const d = ip6ToBytes(dst);
+  if (d[0] !== 0xff) return dst;
+  for (const [a] of peer?.addrs ?? []) {
+    if (!isIpv6(a)) continue;
+    const b = ip6ToBytes(a);
+    if (b[13] === d[13] && b[14] === d[14] && b[15] === d[15]) return a;
+  }
+  throw new Error(`neighbour solicitation to ${dst}: no address of the interface matches; give "target"`);
+}
 
 /** A reply to an earlier packet, from the first frame that packet left the host with. */
 export function replySpec(spec: PacketSpec, egress: Header[] | undefined): PacketSpec {
@@ -115,6 +141,12 @@ export function replySpec(spec: PacketSpec, egress: Header[] | undefined): Packe
     base.dport = e.sport as number;
   }
   if (e.proto === 'tcp') base.flags = String(e.flags).includes('S') && !String(e.flags).includes('A') ? 'SA' : 'A';
+  if (e.proto === 'icmpv6') {
+    base.type = e.icmp_type === 128 ? 129 : (e.icmp_type as number);
+    base.code = e.icmp_code as number;
+    if (e.icmp_id !== undefined) base.id = e.icmp_id as number;
+    if (e.icmp_seq !== undefined) base.seq = e.icmp_seq as number;
+  }
   if (e.proto === 'icmp') {
     base.type = e.icmp_type === 8 ? 0 : e.icmp_type === 13 ? 14 : (e.icmp_type as number);
     base.code = e.icmp_code as number;
@@ -141,11 +173,15 @@ export function buildInjection(
   const iface = spec.in ?? null;
   const peer = iface === null ? undefined : peers.get(iface);
   if (iface !== null && !peer) throw new Error(`packet ${spec.name}: unknown interface ${iface}`);
-  const proto = protoNumber(spec.proto);
   const src = spec.src as string;
   const dst = spec.dst as string;
+  const v6 = isIpv6(src);
+  if (v6 !== isIpv6(dst)) throw new Error(`packet ${spec.name}: source and destination are of different IP versions`);
+  let proto = protoNumber(spec.proto);
+  if (v6 && proto === 1) proto = 58;
+  if (!v6 && proto === 58) throw new Error(`packet ${spec.name}: ICMPv6 needs IPv6 addresses`);
   const sent: Record<string, unknown> = { in: iface, src, dst, proto: protoName(proto) };
-  const fields: PacketFields = {
+  const fields: Packet6Fields = {
     src,
     dst,
     proto,
@@ -154,9 +190,13 @@ export function buildInjection(
     ipId: spec.ip_id ?? (0x5100 + 7 * index) & 0xffff,
     df: spec.df ?? false,
     payload: Buffer.alloc(0),
+    // IPv6 has no IP ID: a flow label per packet identifies it instead (same numbering).
+    flowLabel: spec.flowlabel ?? (0x5100 + 7 * index) & 0xfffff,
   };
   if (fields.ipId === 0) fields.ipId = 1;
-  const headerLen = proto === 6 ? 40 : proto === 17 || proto === 1 ? 28 : 20;
+  if (v6) fields.ipId = fields.flowLabel;
+  const ipLen = v6 ? 40 : 20;
+  const headerLen = ipLen + (proto === 6 ? 20 : proto === 17 || proto === 1 || proto === 58 ? 8 : 0);
   if (spec.payload_hex !== undefined) {
     if (!/^([0-9a-fA-F]{2})*$/.test(spec.payload_hex))
       throw new Error(`packet ${spec.name}: payload_hex is not hexadecimal`);
@@ -197,6 +237,25 @@ export function buildInjection(
     sent.ack = ack;
     if (spec.window !== undefined) sent.window = spec.window;
     if (auto.length) sent.auto = auto;
+  } else if (proto === 58) {
+    const type = icmp6TypeNumber(spec.type);
+    fields.icmpType = type;
+    fields.icmpCode = spec.code ?? 0;
+    sent.type = spec.type ?? type;
+    sent.code = fields.icmpCode;
+    if (type === 128 || type === 129) {
+      fields.icmpId = spec.id ?? 0;
+      fields.icmpSeq = spec.seq ?? 0;
+      sent.id = fields.icmpId;
+      sent.seq = fields.icmpSeq;
+    }
+    if (type === 135 || type === 136) {
+      fields.ndTarget = spec.target ?? (type === 135 ? solicitationTarget(dst, peer) : src);
+      // the source link-layer option (NS) / target link-layer option (NA): the sender's MAC
+      if (src !== '::' && peer) fields.ndMac = spec.mac ?? peer.peerMac;
+      if (type === 136) fields.naFlags = 0x20;
+      sent.target = fields.ndTarget;
+    }
   } else if (proto === 1) {
     const type = icmpTypeNumber(spec.type);
     fields.icmpType = type;
@@ -210,19 +269,24 @@ export function buildInjection(
       sent.seq = fields.icmpSeq;
     }
   }
-  Object.assign(sent, { ttl: fields.ttl, tos: fields.tos, ip_id: fields.ipId });
-  if (spec.df !== undefined) sent.df = spec.df;
-  const ip = buildIpv4(fields);
+  if (v6) Object.assign(sent, { ttl: fields.ttl, tos: fields.tos, flowlabel: fields.flowLabel });
+  else Object.assign(sent, { ttl: fields.ttl, tos: fields.tos, ip_id: fields.ipId });
+  if (spec.df !== undefined && !v6) sent.df = spec.df;
+  const ip = v6 ? buildIpv6(fields) : buildIpv4(fields);
   sent.len = ip.length;
   let bytes = ip;
   if (peer) {
     const macSrc = spec.mac ?? peer.peerMac;
-    const first = Number(dst.split('.')[0]);
-    const macDst =
-      first >= 224 && first <= 239 ? multicastMac(dst) : isBroadcast(dst, peer) ? 'ff:ff:ff:ff:ff:ff' : peer.hostMac;
+    let macDst: string;
+    if (v6) macDst = dst.toLowerCase().startsWith('ff') ? multicastMac6(dst) : peer.hostMac;
+    else {
+      const first = Number(dst.split('.')[0]);
+      macDst =
+        first >= 224 && first <= 239 ? multicastMac(dst) : isBroadcast(dst, peer) ? 'ff:ff:ff:ff:ff:ff' : peer.hostMac;
+    }
     sent.mac_src = macSrc;
     sent.mac_dst = macDst;
-    bytes = ethernetFrame(macDst, macSrc, ip);
+    bytes = v6 ? ethernetFrame6(macDst, macSrc, ip) : ethernetFrame(macDst, macSrc, ip);
   }
   if (spec.reply_to !== undefined) sent.reply_to = spec.reply_to;
   if (proto === 6)

@@ -4,6 +4,17 @@
  * tracking table as listed by `conntrack -L`.
  */
 import type { Header } from './packet';
+import { bytesToIp6, ip6ToBytes } from './packet6';
+
+/** The compressed form of a full IPv6 address as log lines print it (others unchanged). */
+function shortAddr(a: string | undefined): string | undefined {
+  if (a === undefined || !a.includes(':')) return a;
+  try {
+    return bytesToIp6(ip6ToBytes(a));
+  } catch {
+    return a;
+  }
+}
 
 /** A legacy `TRACE: table:chain:type:rulenum ...` line. */
 export interface TraceLine {
@@ -65,8 +76,9 @@ export function logFields(text: string): Header {
   const num = (k: string) => (kv.has(k) ? Number(kv.get(k)) : undefined);
   if (kv.get('IN')) h.in = kv.get('IN');
   if (kv.get('OUT')) h.out = kv.get('OUT');
-  h.src = kv.get('SRC');
-  h.dst = kv.get('DST');
+  h.src = shortAddr(kv.get('SRC'));
+  h.dst = shortAddr(kv.get('DST'));
+  const v6 = kv.has('HOPLIMIT');
   const proto = (kv.get('PROTO') ?? '').toLowerCase();
   h.proto = proto;
   if (proto === 'tcp' || proto === 'udp') {
@@ -80,6 +92,14 @@ export function logFields(text: string): Header {
     h.seq = num('SEQ');
     h.ack = num('ACK');
   }
+  if (proto === 'icmpv6') {
+    h.icmp_type = num('TYPE');
+    h.icmp_code = num('CODE');
+    if (h.icmp_type === 128 || h.icmp_type === 129) {
+      h.icmp_id = num('ID');
+      h.icmp_seq = num('SEQ');
+    }
+  }
   if (proto === 'icmp') {
     h.icmp_type = num('TYPE');
     h.icmp_code = num('CODE');
@@ -92,10 +112,17 @@ export function logFields(text: string): Header {
     }
   }
   h.len = num('LEN');
-  h.ttl = num('TTL');
-  const tos = kv.get('TOS');
-  if (tos !== undefined) h.tos = Number.parseInt(tos, 16);
-  h.id = num('ID');
+  if (v6) {
+    // IPv6: hop limit, traffic class (decimal) and the flow label, which stands in for the IP ID
+    h.ttl = num('HOPLIMIT');
+    h.tos = num('TC');
+    h.id = num('FLOWLBL');
+  } else {
+    h.ttl = num('TTL');
+    const tos = kv.get('TOS');
+    if (tos !== undefined) h.tos = Number.parseInt(tos, 16);
+    h.id = num('ID');
+  }
   const ipFlags = ['DF', 'MF'].filter((f) => words.has(f)).join(' ');
   if (ipFlags) h.ip_flags = ipFlags;
   const mac = kv.get('MAC');
@@ -156,7 +183,7 @@ export function parseConntrack(text: string): ConntrackEntry[] {
       if (k === 'src' && 'src' in side) side = e.reply;
       if (k === 'mark') e.mark = Number(v);
       else if (k === 'use') e.use = Number(v);
-      else if (k === 'id' && e.proto === 'icmp') {
+      else if (k === 'id' && (e.proto === 'icmp' || e.proto === 'icmpv6')) {
         if (e.id === undefined) e.id = Number(v);
       } else if (['src', 'dst'].includes(k)) side[k] = v;
       else if (['sport', 'dport', 'type', 'code'].includes(k)) side[k] = Number(v);

@@ -1,7 +1,8 @@
 /**
  * Unit tests of the kernel oracle's pure parts (no root needed): packet building and decoding,
  * reading TRACE/LOG lines and conntrack listings, rule numbering and verdicts, injection details
- * (automatic TCP numbers, reply_to), scenario validation and the result comparison.
+ * (automatic TCP numbers, reply_to), scenario validation and the result comparison; IPv6 packets
+ * and log lines.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -9,6 +10,17 @@ import { diffResults, maskLogLine } from './diff';
 import { buildInjection, replySpec, TcpState } from './inject';
 import { logFields, parseConntrack, parseTraceLine, renumberTraceLine } from './kernelText';
 import { buildIpv4, decodeFrame, decodeIpv4, ethernetFrame, tcpFlagsString, tcpFlagsValue } from './packet';
+import {
+  buildIpv6,
+  bytesToIp6,
+  decodeAnyFrame,
+  decodeIpv6,
+  ethernetFrame6,
+  fullIp6,
+  ip6ToBytes,
+  isNdOrMld,
+  solicitedNode,
+} from './packet6';
 import { fileRuleLines, RulesIndex, ruleVerdict } from './rulesIndex';
 import { validateScenario } from './scenario';
 import { headerGroup, stepFromTraceLine, type TraceContext } from './steps';
@@ -326,4 +338,60 @@ test('results are compared on verdicts, egress and masked log text', () => {
     ),
     [],
   );
+});
+
+test('IPv6: addresses parse and print compressed; built packets have valid checksums and decode back', () => {
+  assert.equal(bytesToIp6(ip6ToBytes('2001:db8:0:0:1:0:0:1')), '2001:db8::1:0:0:1');
+  assert.equal(bytesToIp6(ip6ToBytes('::ffff:192.0.2.1')), '::ffff:192.0.2.1');
+  assert.equal(fullIp6('fd00:10::5'), 'fd00:0010:0000:0000:0000:0000:0000:0005');
+  assert.equal(solicitedNode('2001:db8:10::1'), 'ff02::1:ff00:1');
+  assert.throws(() => ip6ToBytes('1::2::3'), /not an IPv6 address/);
+  const base = { ttl: 63, tos: 0, ipId: 0, df: false, flowLabel: 0x12345, payload: Buffer.alloc(3) };
+  const tcp = buildIpv6({
+    ...base,
+    src: 'fd00:10::5',
+    dst: '2001:db8:50::80',
+    proto: 6,
+    sport: 41000,
+    dport: 443,
+    flags: 2,
+    seq: 7,
+  });
+  const pseudo = Buffer.concat([tcp.subarray(8, 40), Buffer.from([0, 0, 0, 23, 0, 0, 0, 6])]);
+  assert.equal(sum16(tcp.subarray(40), sum16(pseudo)), 0xffff, 'TCP checksum over the IPv6 pseudo header');
+  const h = decodeAnyFrame('lan0', ethernetFrame6('02:00:00:00:00:01', '02:00:00:00:00:02', tcp));
+  assert.deepEqual(
+    [h?.src, h?.dst, h?.proto, h?.sport, h?.dport, h?.flags, h?.len, h?.ttl, h?.id, h?.payload_len],
+    ['fd00:10::5', '2001:db8:50::80', 'tcp', 41000, 443, 'S', 63, 63, 0x12345, 3],
+  );
+  const ns = buildIpv6({
+    ...base,
+    payload: Buffer.alloc(0),
+    src: '2001:db8:10::7',
+    dst: 'ff02::1:ff00:1',
+    proto: 58,
+    ttl: 255,
+    icmpType: 135,
+    ndTarget: '2001:db8:10::1',
+    ndMac: '02:00:00:00:00:02',
+  });
+  assert.equal(ns.length, 72, 'header, NS with its target and source link-layer option');
+  const n = decodeIpv6(ns);
+  assert.deepEqual([n?.proto, n?.icmp_type, n?.nd_target], ['icmpv6', 135, '2001:db8:10::1']);
+  const icmpPseudo = Buffer.concat([ns.subarray(8, 40), Buffer.from([0, 0, 0, 32, 0, 0, 0, 58])]);
+  assert.equal(sum16(ns.subarray(40), sum16(icmpPseudo)), 0xffff, 'ICMPv6 checksum');
+  assert.ok(isNdOrMld(n as Record<string, unknown>));
+});
+
+test('IPv6 TRACE/LOG lines: compressed addresses, hop limit, traffic class, the flow label as the packet id', () => {
+  const line =
+    'TRACE: filter:INPUT:rule:1 IN=lan0 OUT= MAC=02:00:00:00:00:01:02:00:00:00:00:02:86:dd SRC=2001:0db8:0010:0000:0000:0000:0000:0007 DST=2001:0db8:0010:0000:0000:0000:0000:0001 LEN=48 TC=16 HOPLIMIT=64 FLOWLBL=20750 PROTO=ICMPv6 TYPE=128 CODE=0 ID=5 SEQ=2 ';
+  const h = logFields(line);
+  assert.deepEqual(
+    [h.src, h.dst, h.proto, h.len, h.tos, h.ttl, h.id, h.icmp_type, h.icmp_id, h.icmp_seq],
+    ['2001:db8:10::7', '2001:db8:10::1', 'icmpv6', 48, 16, 64, 20750, 128, 5, 2],
+  );
+  // ICMPv6 messages are grouped by flow label and type (the kernel's own all carry flow label 0)
+  assert.equal(headerGroup(h), 'icmpv6|20750|t128');
+  assert.notEqual(headerGroup({ ...h, id: 0, icmp_type: 129 }), headerGroup({ ...h, id: 0, icmp_type: 1 }));
 });

@@ -1,7 +1,8 @@
 /**
  * The kernel oracle: runs a scenario through the real Linux kernel and records what it did, in the
  * shape of the shared `results/<name>.<backend>.out.json` files. It builds the host in network
- * namespaces (topology.ts), loads the ruleset with iptables-<backend>-restore plus TRACE rules in
+ * namespaces (topology.ts), loads the ruleset with iptables-<backend>-restore (ip6tables for a
+ * `"family": 6` scenario, whose packets are IPv6) plus TRACE rules in
  * raw PREROUTING/OUTPUT, injects each packet (inject.ts, through the agent), and reads the trace
  * (legacy TRACE lines from the kernel log, or nf_tables trace events), the LOG lines, the frames
  * that left the host and the conntrack table (assemble.ts turns them into the result records).
@@ -42,6 +43,8 @@ export interface OracleResult {
   ruleset: string;
   kernel: string;
   backend: Backend;
+  /** 4 (iptables) or 6 (ip6tables). */
+  family: 4 | 6;
   iptables: string;
   setup_s: number;
   elapsed_s: number;
@@ -87,7 +90,11 @@ export async function runOracle(
     restoreOrphanedSysctl(LOCK_DIR);
   }
   const { scenario, rulesetText } = loaded;
-  const version = await exec(`iptables-${backend}`, ['--version']);
+  const family: 4 | 6 = scenario.family === 6 ? 6 : 4;
+  // ip6tables for family 6: the same tools, the nf_tables table family ip6
+  const ipt = family === 6 ? 'ip6tables' : 'iptables';
+  const nftFamily = family === 6 ? 'ip6' : 'ip';
+  const version = await exec(`${ipt}-${backend}`, ['--version']);
   const result: OracleResult = {
     oracle: ORACLE_VERSION,
     scenario: loaded.path.startsWith(`${REPO_ROOT}/`)
@@ -96,6 +103,7 @@ export async function runOracle(
     ruleset: loaded.rulesetName,
     kernel: release(),
     backend,
+    family,
     iptables: version.stdout.trim(),
     setup_s: 0,
     elapsed_s: 0,
@@ -104,7 +112,7 @@ export async function runOracle(
     errors: [],
     packets: [],
   };
-  const topo: Topology = await buildTopology(scenario.host);
+  const topo: Topology = await buildTopology(scenario.host, family);
   let agent: Agent | null = null;
   try {
     result.topology.host_ns = topo.hostNs;
@@ -115,16 +123,16 @@ export async function runOracle(
         peer_ns: p.peerNs,
         peer_addrs: p.peerAddrs,
       };
-    const restore = await nsExec(topo.hostNs, `iptables-${backend}-restore`, [], rulesetText);
+    const restore = await nsExec(topo.hostNs, `${ipt}-${backend}-restore`, [], rulesetText);
     if (restore.status !== 0) {
-      result.errors.push(`iptables-${backend}-restore failed: ${(restore.stderr + restore.stdout).trim()}`);
+      result.errors.push(`${ipt}-${backend}-restore failed: ${(restore.stderr + restore.stdout).trim()}`);
       return result;
     }
-    const userSave = await nsExec(topo.hostNs, `iptables-${backend}-save`, []);
+    const userSave = await nsExec(topo.hostNs, `${ipt}-${backend}-save`, []);
     const index = new RulesIndex(userSave.stdout, rulesetText);
     if (backend === 'nft') {
       for (const table of index.saved.keys())
-        index.addNftChains(table, (await nsExec(topo.hostNs, 'nft', ['list', 'table', 'ip', table])).stdout);
+        index.addNftChains(table, (await nsExec(topo.hostNs, 'nft', ['list', 'table', nftFamily, table])).stdout);
     }
     const userChains = new Map<string, Set<string>>();
     for (const [table, chains] of index.saved) {
@@ -135,13 +143,13 @@ export async function runOracle(
     result.base_chains.sort();
     const rawByOracle = !index.saved.has('raw');
     for (const r of TRACE_RULES) {
-      const x = await nsExec(topo.hostNs, `iptables-${backend}`, r.split(' '));
+      const x = await nsExec(topo.hostNs, `${ipt}-${backend}`, r.split(' '));
       if (x.status !== 0) throw new Error(`adding the oracle's TRACE rule (${r}) failed: ${x.stderr.trim()}`);
     }
     const oracleHandles = new Set<string>();
     if (backend === 'nft') {
       for (const table of new Set([...index.saved.keys(), 'raw'])) {
-        const listing = await nsExec(topo.hostNs, 'nft', ['-a', 'list', 'table', 'ip', table]);
+        const listing = await nsExec(topo.hostNs, 'nft', ['-a', 'list', 'table', nftFamily, table]);
         index.addNftListing(table, listing.stdout);
       }
       for (const chain of ['PREROUTING', 'OUTPUT']) {
@@ -165,6 +173,7 @@ export async function runOracle(
       nftrace: backend === 'nft',
       kmsg: needsKmsg,
       lock_dir: LOCK_DIR,
+      family,
     });
     const ifnames = new Map<number, string>(Object.entries(agent.ifindex).map(([n, i]) => [i, n]));
     const ctx: TraceContext = { index, rawByOracle, userChains, oracleHandles, ifnames };
@@ -196,7 +205,7 @@ export async function runOracle(
       }
       if (result.kernel_log) result.kernel_log.records_lost += collected.kmsg_lost;
       const kmsg = collected.kmsg.map((k) => k.text).filter((t) => isPacketLogLine(t) && ourLine(t, ourIfaces));
-      const ct = await nsExec(topo.hostNs, 'conntrack', ['-L']);
+      const ct = await nsExec(topo.hostNs, 'conntrack', ['-L', '-f', family === 6 ? 'ipv6' : 'ipv4']);
       const conntrack = ct.status === 0 ? parseConntrack(ct.stdout) : [];
       if (ct.status !== 0) inj.notes.push(`conntrack -L failed: ${ct.stderr.trim()}`);
       const pr = assemblePacket(ctx, backend, raw.name, inj, collected, kmsg, history, tcp);

@@ -1,5 +1,5 @@
 /**
- * IPv4 packets of the kernel oracle: building the exact frames that are injected (Ethernet, IPv4,
+ * IPv4 packets of the kernel oracle (IPv6 in packet6.ts): building the exact frames that are injected (Ethernet, IPv4,
  * TCP/UDP/ICMP with correct checksums) and decoding what the kernel sent or traced back into the
  * header records of the result files (`egress`, `headers_seen`, `first_header`).
  */
@@ -7,8 +7,20 @@
 /** Header record of the result files (keys in the order the recorded results use). */
 export type Header = Record<string, unknown>;
 
-const PROTO_NUM: Record<string, number> = { icmp: 1, igmp: 2, tcp: 6, udp: 17, gre: 47, esp: 50, ah: 51, sctp: 132 };
-const PROTO_NAME: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp' };
+const PROTO_NUM: Record<string, number> = {
+  icmp: 1,
+  igmp: 2,
+  tcp: 6,
+  udp: 17,
+  gre: 47,
+  esp: 50,
+  ah: 51,
+  icmpv6: 58,
+  icmp6: 58,
+  'ipv6-icmp': 58,
+  sctp: 132,
+};
+const PROTO_NAME: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6' };
 
 export function protoNumber(p: string | number | undefined): number {
   if (p === undefined) return 6;

@@ -58,6 +58,10 @@ export interface PacketSpec {
   payload_size?: number;
   payload_hex?: string;
   mac?: string;
+  /** IPv6: the flow label (default: one per packet, numbered like the IPv4 IP ID). */
+  flowlabel?: number;
+  /** ICMPv6 neighbour solicitation/advertisement: the target address. */
+  target?: string;
   reply_to?: string;
 }
 
@@ -69,6 +73,8 @@ export interface Scenario {
   host: HostSpec;
   packets: PacketSpec[];
   nondeterministic?: { why?: string; values?: string[]; paths?: string[] };
+  /** 6: an ip6tables ruleset (loaded with ip6tables-restore) and IPv6 packets; default 4. */
+  family?: 4 | 6;
 }
 
 export interface LoadedScenario {
@@ -120,6 +126,7 @@ export function validateScenario(s: unknown): string[] {
         errs.push(`packets[${i}] (${p.name}): "in" is required (null for a locally generated packet)`);
     }
   }
+  if (sc.family !== undefined && sc.family !== 4 && sc.family !== 6) errs.push('family must be 4 or 6');
   if (sc.ruleset === undefined && sc.ruleset_text === undefined)
     errs.push('either ruleset or ruleset_text is required');
   return errs;

@@ -7,7 +7,8 @@
  */
 import type { NftEvent } from './agent';
 import { logFields, parseTraceLine, renumberTraceLine } from './kernelText';
-import { decodeIpv4, type Header } from './packet';
+import type { Header } from './packet';
+import { decodeIp, isIpv6 } from './packet6';
 import { type RulesIndex, ruleVerdict } from './rulesIndex';
 
 export interface TraceEntry {
@@ -59,12 +60,15 @@ function oracleOwnedChain(ctx: TraceContext, table: string, chain: string): bool
 
 /**
  * Grouping key of a header: protocol and IP ID (kept by forwarding and NAT), plus the ports when
- * the ID is 0 (the kernel's own DF segments: RST, SYN-ACK).
+ * the ID is 0 (the kernel's own DF segments: RST, SYN-ACK). IPv6 has no IP ID: its flow label
+ * (in `id`) takes that part, with the ICMPv6 type added (the kernel's own ICMPv6 messages all
+ * carry flow label 0).
  */
 export function headerGroup(h: Header): string {
   const id = h.id ?? '?';
+  const t = h.proto === 'icmpv6' && isIpv6(h.src as string | undefined) ? `|t${h.icmp_type}` : '';
   if (id === 0 && h.sport !== undefined) return `${h.proto}|0|${h.sport}>${h.dport}`;
-  return `${h.proto}|${id}`;
+  return `${h.proto}|${id}${t}`;
 }
 
 function describeRule(ctx: TraceContext, table: string, chain: string, rulenum: number): Partial<TraceEntry> {
@@ -191,10 +195,11 @@ const CT_STATUS = [
 /** The packet header carried by an nft trace event (the first event of each base chain has one). */
 export function nftHeader(ctx: TraceContext, ev: NftEvent): Header | null {
   if (!ev.nh) return null;
-  const ip = decodeIpv4(Buffer.from(ev.nh, 'hex'), ev.th ? Buffer.from(ev.th, 'hex') : Buffer.alloc(0));
+  const ip = decodeIp(Buffer.from(ev.nh, 'hex'), ev.th ? Buffer.from(ev.th, 'hex') : Buffer.alloc(0));
   if (!ip) return null;
   delete ip.payload_len;
   delete ip.icmp_inner;
+  delete ip.nd_target;
   const h: Header = {};
   if (ev.iif !== undefined) h.in = ctx.ifnames.get(ev.iif) ?? String(ev.iif);
   if (ev.oif !== undefined) h.out = ctx.ifnames.get(ev.oif) ?? String(ev.oif);

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ip6ToBytes, isIpv6 } from './packet6';
 import type { HostSpec, RouteSpec } from './scenario';
 
 export const NS_PREFIX = 'ipto';
@@ -62,7 +63,7 @@ export interface PeerInfo {
   peerNs: string;
   peerDev: string;
   peerAddrs: string[];
-  /** The host's IPv4 networks on this interface: [address, prefix length]. */
+  /** The host's networks on this interface (IPv4 and IPv6): [address, prefix length]. */
   addrs: [string, number][];
 }
 
@@ -136,7 +137,16 @@ function routeArgs(r: RouteSpec | string, ifaces: Set<string>): string {
   return parts.join(' ');
 }
 
+function ip6Big(ip: string): bigint {
+  return BigInt(`0x${ip6ToBytes(ip).toString('hex')}`);
+}
+
 function inPrefix(ip: string, net: string, len: number): boolean {
+  if (isIpv6(ip) !== isIpv6(net)) return false;
+  if (isIpv6(ip)) {
+    const shift = BigInt(128 - len);
+    return ip6Big(ip) >> shift === ip6Big(net) >> shift;
+  }
   const a = ip.split('.').map(Number);
   const b = net.split('.').map(Number);
   const ai = ((a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]) >>> 0;
@@ -145,11 +155,36 @@ function inPrefix(ip: string, net: string, len: number): boolean {
   return (ai & mask) === (bi & mask);
 }
 
+/** Whether a route (object or `ip route` string) is an IPv6 one (family 6 scenarios default to it). */
+function routeIsV6(r: RouteSpec | string, family: 4 | 6): boolean {
+  const words = typeof r === 'string' ? r.split(/\s+/) : [r.dst, r.via, r.src].filter((x): x is string => !!x);
+  if (words.some((w) => isIpv6(w.split('/')[0]) && /^[0-9a-fA-F:.]+$/.test(w.split('/')[0]))) return true;
+  if (words.some((w) => /^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(w))) return false;
+  return family === 6;
+}
+
 /**
- * Creates the namespaces, veth pairs, addresses, routes, policy rules and sysctls of `host`.
+ * IPv6 in the host namespace (family 6): no duplicate address detection (addresses are usable at
+ * once), no router solicitations, and flow label 0 on the kernel's own packets (auto flow labels
+ * are a hash with a random key per namespace, which nobody could predict). Each interface keeps
+ * its automatic link-local address (EUI-64 of its MAC): neighbour solicitations for forwarded
+ * packets need one.
+ */
+const IPV6_HOST_SYSCTLS = [
+  'net.ipv6.conf.all.accept_dad=0',
+  'net.ipv6.conf.default.accept_dad=0',
+  'net.ipv6.conf.all.router_solicitations=0',
+  'net.ipv6.conf.default.router_solicitations=0',
+  'net.ipv6.auto_flowlabels=0',
+];
+
+/**
+ * Creates the namespaces, veth pairs, addresses, routes, policy rules and sysctls of `host`
+ * (`family` 6: with IPv6 enabled on the host, see IPV6_HOST_SYSCTLS; the peers never run IPv6
+ * themselves: the agent answers neighbour solicitations for them).
  * On failure everything created so far is deleted before the error propagates.
  */
-export async function buildTopology(host: HostSpec): Promise<Topology> {
+export async function buildTopology(host: HostSpec, family: 4 | 6 = 4): Promise<Topology> {
   const base = `${NS_PREFIX}-${pid()}-${randomBytes(3).toString('hex')}`;
   const topo: Topology = { hostNs: `${base}-h`, peers: [], namespaces: [] };
   try {
@@ -157,7 +192,10 @@ export async function buildTopology(host: HostSpec): Promise<Topology> {
     await must(exec('ip', ['netns', 'add', topo.hostNs]), `ip netns add ${topo.hostNs}`);
     topo.namespaces.push(topo.hostNs);
     const sysctl = (ns: string, kv: string[]) => must(nsExec(ns, 'sysctl', ['-q', '-w', ...kv]), `sysctl in ${ns}`);
-    await sysctl(topo.hostNs, ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+    await sysctl(
+      topo.hostNs,
+      family === 6 ? IPV6_HOST_SYSCTLS : ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'],
+    );
     const routes = host.routes ?? [];
     const nextHops: { via: string; dev?: string }[] = [];
     for (const r of routes) {
@@ -176,7 +214,7 @@ export async function buildTopology(host: HostSpec): Promise<Topology> {
       const addrs: [string, number][] = [];
       for (const a of itf.addrs ?? (itf.addr ? [itf.addr] : [])) {
         const [ip, len] = a.split('/');
-        addrs.push([ip, len === undefined ? 32 : Number(len)]);
+        addrs.push([ip, len === undefined ? (isIpv6(ip) ? 128 : 32) : Number(len)]);
       }
       topo.peers.push({ iface: itf.name, hostMac, peerMac, peerNs, peerDev: 'peer0', peerAddrs: [], addrs });
       const mtu = itf.mtu ? ['mtu', String(itf.mtu)] : [];
@@ -206,7 +244,11 @@ export async function buildTopology(host: HostSpec): Promise<Topology> {
       await must(exec('ip', ['-n', peerNs, 'link', 'set', 'peer0', 'up']), `peer up ${peerNs}`);
       await must(exec('ip', ['-n', peerNs, 'link', 'set', 'lo', 'up']), `lo up ${peerNs}`);
       for (const [ip, len] of addrs)
-        hostBatch.push(`addr add ${ip}/${len}${len <= 30 ? ' brd +' : ''} dev ${itf.name}`);
+        hostBatch.push(
+          isIpv6(ip)
+            ? `addr add ${ip}/${len} dev ${itf.name} nodad`
+            : `addr add ${ip}/${len}${len <= 30 ? ' brd +' : ''} dev ${itf.name}`,
+        );
       hostBatch.push(`link set ${itf.name} up`);
     }
     // Peer addresses: the next hops of the routes through each interface (informational: the
@@ -218,10 +260,12 @@ export async function buildTopology(host: HostSpec): Promise<Topology> {
       p.peerAddrs = [...new Set(hops.map((h) => h.via))];
     }
     const rtBatch: string[] = [];
-    for (const r of routes) rtBatch.push(`route add ${routeArgs(r, ifaceNames)}`);
-    for (const rule of host.ip_rules ?? []) rtBatch.push(`rule add ${rule}`);
+    const rtBatch6: string[] = [];
+    for (const r of routes) (routeIsV6(r, family) ? rtBatch6 : rtBatch).push(`route add ${routeArgs(r, ifaceNames)}`);
+    for (const rule of host.ip_rules ?? []) (routeIsV6(rule, family) ? rtBatch6 : rtBatch).push(`rule add ${rule}`);
     await must(exec('ip', ['-n', topo.hostNs, '-batch', '-'], `${hostBatch.join('\n')}\n`), 'host interfaces');
     const kv: string[] = [`net.ipv4.ip_forward=${host.forwarding ? 1 : 0}`];
+    if (family === 6) kv.push(`net.ipv6.conf.all.forwarding=${host.forwarding ? 1 : 0}`);
     const rp = host.rp_filter ?? 0;
     kv.push(`net.ipv4.conf.all.rp_filter=${rp}`, `net.ipv4.conf.default.rp_filter=${rp}`);
     for (const itf of host.interfaces) kv.push(`net.ipv4.conf.${itf.name.replace(/\./g, '/')}.rp_filter=${rp}`);
@@ -229,10 +273,39 @@ export async function buildTopology(host: HostSpec): Promise<Topology> {
     await sysctl(topo.hostNs, kv);
     if (rtBatch.length)
       await must(exec('ip', ['-n', topo.hostNs, '-batch', '-'], `${rtBatch.join('\n')}\n`), 'routes and rules');
+    if (family === 6)
+      await waitIpv6Ready(
+        topo.hostNs,
+        host.interfaces.map((i) => i.name),
+      );
+    if (rtBatch6.length)
+      await must(
+        exec('ip', ['-6', '-n', topo.hostNs, '-batch', '-'], `${rtBatch6.join('\n')}\n`),
+        'IPv6 routes and rules',
+      );
     return topo;
   } catch (e) {
     await destroyTopology(topo);
     throw e;
+  }
+}
+
+/**
+ * Waits until IPv6 is up on every interface: the kernel configures an interface for IPv6 only
+ * once the link watcher has seen its carrier (asynchronously, up to a second after `link set
+ * up`); until then it has no multicast route, and a neighbour solicitation sent to it is dropped
+ * as unroutable.
+ */
+async function waitIpv6Ready(ns: string, ifaces: string[], timeoutMs = 5000): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    const r = await nsExec(ns, 'ip', ['-6', 'route', 'show', 'table', 'local']);
+    const ready = new Set([...r.stdout.matchAll(/^multicast ff00::\/8 dev (\S+)/gm)].map((m) => m[1]));
+    const missing = ifaces.filter((i) => !ready.has(i));
+    if (missing.length === 0) return;
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(`IPv6 did not come up on ${missing.join(', ')} within ${timeoutMs} ms`);
+    await new Promise((res) => setTimeout(res, 20));
   }
 }
 

@@ -140,7 +140,7 @@ test('iptables-sim simulate with --packet and --host, and clear errors', async (
   assert.match(o.out, /filter:INPUT rule 1 \(line 3\) -> ACCEPT/);
   assert.match(o.out, /DELIVERED-LOCAL/);
   const e = { out: '', err: '' };
-  assert.equal(await run(['r.rules', '--host', 'missing.json', '--packet', 'tcp 1.1.1.1:1 > 2.2.2.2:2'], io(e)), 1);
+  assert.equal(await run(['r.rules', '--host', 'missing.json', '--packet', 'tcp 1.1.1.1:1 > 2.2.2.2:2'], io(e)), 2);
   assert.match(e.err, /cannot read host missing\.json/);
   const u = { out: '', err: '' };
   assert.equal(await run(['--bogus'], io(u)), 2);

@@ -242,6 +242,7 @@ test('IPv6 NAT: MASQUERADE to the uplink address, reply reverse-translated; IPv6
   assert.equal(b.egress[0].dst, 'fd00:10::5');
   assert.equal(
     b.log_lines[0].replace(/SEQ=\d+ ACK=\d+ /, ''),
-    'back IN=wan0 OUT=lan0 MAC=02:00:00:00:01:01:02:00:00:00:01:02:86:dd SRC=2001:0db8:0050:0000:0000:0000:0000:0080 DST=fd00:0010:0000:0000:0000:0000:0000:0005 LEN=60 TC=0 HOPLIMIT=63 FLOWLBL=0 PROTO=TCP SPT=443 DPT=41000 WINDOW=64240 RES=0x00 ACK SYN URGP=0 ',
+    // the flow label of the second injected packet (one per packet, numbered like the IPv4 IP ID)
+    'back IN=wan0 OUT=lan0 MAC=02:00:00:00:01:01:02:00:00:00:01:02:86:dd SRC=2001:0db8:0050:0000:0000:0000:0000:0080 DST=fd00:0010:0000:0000:0000:0000:0000:0005 LEN=60 TC=0 HOPLIMIT=63 FLOWLBL=20743 PROTO=TCP SPT=443 DPT=41000 WINDOW=64240 RES=0x00 ACK SYN URGP=0 ',
   );
 });

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type CliIO, nodeIO } from './io';
 import { runLint } from './lint';
+import { run as runSimulate } from './simulate';
 
 export const USAGE = `usage: iptables-sim <command> [options]
 
@@ -60,7 +61,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       return runLint(rest, io);
     case 'simulate':
       // simulate reads its files itself (synchronously); it only needs the output streams.
-      return (await import('./simulate')).run(rest, { stdout: (t) => io.stdout(t), stderr: (t) => io.stderr(t) });
+      return runSimulate(rest, { stdout: (t) => io.stdout(t), stderr: (t) => io.stderr(t) });
     default:
       io.stderr(`iptables-sim: unknown command "${cmd}"\n${USAGE}`);
       return 2;

@@ -176,8 +176,52 @@ function ifaceAddrs(spec: InterfaceSpec): { addr: Addr; len: number }[] {
   return list.map((t) => parseCidrAny(t));
 }
 
+/** The automatic IPv6 link-local address of an interface: fe80::/64 with the EUI-64 of its MAC. */
+export function linkLocalOf(mac: string): bigint {
+  const b = mac.split(':').map((x) => Number.parseInt(x, 16));
+  if (b.length !== 6 || b.some((x) => !(x >= 0 && x <= 255))) throw new Error(`invalid MAC address "${mac}"`);
+  const eui = [b[0] ^ 2, b[1], b[2], 0xff, 0xfe, b[3], b[4], b[5]];
+  let v = 0xfe80n << 112n;
+  for (let i = 0; i < 8; i++) v |= BigInt(eui[i]) << BigInt(56 - 8 * i);
+  return v;
+}
+
+/** Whether the kernel gives interfaces automatic link-local addresses (IPv6 on, addr_gen_mode 0). */
+function autoLinkLocal(sysctls: Record<string, number | string | boolean>): boolean {
+  const v = (k: string) => Number(sysctls[`net.ipv6.conf.${k}`] ?? 0);
+  return v('all.disable_ipv6') !== 1 && v('default.disable_ipv6') !== 1 && v('default.addr_gen_mode') !== 1;
+}
+
+/** Throws a readable error when a host description does not have the documented shape. */
+function checkHostShape(spec: unknown): asserts spec is HostSpec {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
+    throw new Error('the host must be a JSON object ({"interfaces": [...], "routes": [...], ...})');
+  const h = spec as Record<string, unknown>;
+  const list = (k: string, item: (x: unknown) => boolean, what: string) => {
+    const v = h[k];
+    if (v === undefined) return;
+    if (!Array.isArray(v)) throw new Error(`host "${k}" must be a list`);
+    v.forEach((x, i) => {
+      if (!item(x)) throw new Error(`host "${k}"[${i}] must be ${what}`);
+    });
+  };
+  const isObj = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x);
+  list('interfaces', isObj, 'an object with a "name"');
+  list('routes', (x) => isObj(x) || typeof x === 'string', 'a route object or an "ip route" string');
+  list('ip_rules', (x) => typeof x === 'string', 'an "ip rule" string');
+  list('listen', (x) => typeof x === 'string', 'a "proto:port" string');
+  if (h.sysctls !== undefined && !isObj(h.sysctls)) throw new Error('host "sysctls" must be an object');
+  for (const [i, itf] of ((h.interfaces ?? []) as Record<string, unknown>[]).entries()) {
+    if (itf.addrs !== undefined && !Array.isArray(itf.addrs))
+      throw new Error(`host "interfaces"[${i}].addrs must be a list of addresses`);
+    if (itf.addr !== undefined && typeof itf.addr !== 'string')
+      throw new Error(`host "interfaces"[${i}].addr must be an address string`);
+  }
+}
+
 /** Builds the host from its scenario description. Throws a readable error on bad input. */
 export function buildHost(spec: HostSpec = {}): Host {
+  checkHostShape(spec);
   const ifaces = new Map<string, HostIface>();
   ifaces.set('lo', {
     name: 'lo',
@@ -192,15 +236,19 @@ export function buildHost(spec: HostSpec = {}): Host {
     loopback: true,
     mtu: 65536,
   });
+  const lla = autoLinkLocal(spec.sysctls ?? {});
   (spec.interfaces ?? []).forEach((s, i) => {
     if (!s || typeof s.name !== 'string' || s.name === '') throw new Error(`interface ${i + 1} has no name`);
     if (s.name === 'lo') return;
     const hex = (i & 255).toString(16).padStart(2, '0');
+    const mac = s.mac ?? `02:00:00:00:${hex}:01`;
+    const addrs = ifaceAddrs(s);
+    if (lla && s.up !== false) addrs.push({ addr: linkLocalOf(mac), len: 64 });
     ifaces.set(s.name, {
       name: s.name,
       index: i,
-      addrs: ifaceAddrs(s),
-      mac: s.mac ?? `02:00:00:00:${hex}:01`,
+      addrs,
+      mac,
       peerMac: `02:00:00:00:${hex}:02`,
       up: s.up !== false,
       loopback: false,

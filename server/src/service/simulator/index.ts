@@ -9,5 +9,13 @@ export { inferHost } from './infer';
 export { formatPacketLog, formatTraceLine } from './logformat';
 export { parseLogLine } from './logline';
 export { packetFromSpec, parsePacketSyntax } from './packet';
-export { runScenario, type Scenario, SIMULATOR_VERSION, type SimulateInput, simulate } from './scenario';
+export { describeAlternative, MAX_ALTERNATIVES } from './alternatives';
+export {
+  runScenario,
+  type Scenario,
+  SIMULATOR_VERSION,
+  type SimulateInput,
+  type SimulateResult,
+  simulate,
+} from './scenario';
 export type * from './types';

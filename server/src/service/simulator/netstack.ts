@@ -175,6 +175,7 @@ function targetCtx(fl: Flight, hook: Hook): TargetCtx {
           reason,
           assumed,
           random,
+          pinned: pinned !== undefined,
         });
         if (random && !fl.res.random)
           fl.res.random = {

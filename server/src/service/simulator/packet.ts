@@ -346,6 +346,8 @@ export function packetFromSpec(s: PacketSpec, ipIdDefault: number): Pkt {
   p.ttl = s.ttl ?? 64;
   p.tos = s.tos ?? 0;
   p.ipId = v6 ? 0 : (s.ip_id ?? ipIdDefault);
+  // IPv6 has no IP ID: each injected packet gets its own flow label, numbered the same way
+  if (v6) p.flowLabel = (s.flowlabel ?? ipIdDefault) & 0xfffff;
   p.df = !v6 && s.df === true;
   if (s.mark !== undefined) p.mark = Number(s.mark) >>> 0;
   if (s.ip_options !== undefined) {
@@ -379,7 +381,9 @@ export function packetFromSpec(s: PacketSpec, ipIdDefault: number): Pkt {
     p.icmpCode = s.code ?? c ?? 0;
     p.icmpId = s.id ?? 0;
     p.icmpSeq = (s as { seq?: number }).seq ?? 0;
-    if (v6 && (t === 135 || t === 136)) l4len += 16; // target address
+    // neighbour solicitation/advertisement: the target address, and the sender's link-layer
+    // address option (always sent by a neighbour that has an address)
+    if (v6 && (t === 135 || t === 136)) l4len += 16 + (src !== 0n ? 8 : 0);
     if (s.payload_hex) {
       const e = parseEmbedded(s.payload_hex);
       if (isIcmpError(p.icmpType, p.proto)) {

@@ -9,6 +9,7 @@ import { formatIPv4 } from './addr';
 import { compileAll, compileDocument } from './compile';
 import { ConntrackTable } from './conntrack';
 import type { SimState } from './context';
+import { attachAlternative, MAX_ALTERNATIVES, undecidableKey, undecidablesToFlip } from './alternatives';
 import { conntrackOut, sentOf } from './frames';
 import { buildHost } from './host';
 import { buildHooks, newResult, type Sim, simulatePacket } from './netstack';
@@ -41,6 +42,11 @@ export interface SimulateInput {
   explain?: boolean;
   /** Compile every rule first, so all option errors are reported (not only those of rules reached). */
   validate?: boolean;
+  /**
+   * For each undecidable match met (at most this many, default MAX_ALTERNATIVES; 0: none),
+   * re-run the flow with its answer flipped and report the other outcome (`alternatives`).
+   */
+  alternatives?: number;
 }
 
 function newState(assumptions: Assumption[] = []): SimState {
@@ -91,8 +97,37 @@ function replyPacket(spec: PacketSpec, earlier: PacketResult, earlierPkt: Packet
   return { ...out, ...overrides, name: spec.name };
 }
 
-/** Simulates a sequence of packets through one host. */
-export function simulate(input: SimulateInput): { packets: PacketResult[]; errors: string[]; backend: Backend } {
+/** What `simulate` returns. */
+export interface SimulateResult {
+  packets: PacketResult[];
+  errors: string[];
+  backend: Backend;
+  /** Undecidable matches met but not explored for `alternatives` (over the bound). */
+  alternativesOmitted?: number;
+}
+
+/**
+ * Simulates a sequence of packets through one host, then (unless `alternatives` is 0) the same
+ * flow once per undecidable match met with that match's answer flipped, to report both outcomes.
+ */
+export function simulate(input: SimulateInput): SimulateResult {
+  const main = runFlow(input, input.assumptions ?? []);
+  const max = input.alternatives ?? MAX_ALTERNATIVES;
+  if (max <= 0 || main.errors.length) return main;
+  const pins = input.assumptions ?? [];
+  const { flip, omitted } = undecidablesToFlip(main.packets, new Set(pins.map(undecidableKey)), max);
+  for (const u of flip) {
+    const alt = runFlow({ ...input, explain: false, validate: false }, [
+      ...pins,
+      { line: u.line, module: u.module, matches: !u.assumed },
+    ]);
+    attachAlternative(main.packets, alt.packets, u);
+  }
+  if (omitted) main.alternativesOmitted = omitted;
+  return main;
+}
+
+function runFlow(input: SimulateInput, assumptions: Assumption[]): SimulateResult {
   const backend = input.backend ?? 'nft';
   const compiled = compileDocument(input.doc, 4);
   const v6 = input.packets.some((p) => String(p.src ?? '').includes(':') || String(p.dst ?? '').includes(':'));
@@ -106,7 +141,7 @@ export function simulate(input: SimulateInput): { packets: PacketResult[]; error
     compiled,
     backend,
     host,
-    state: newState(input.assumptions),
+    state: newState(assumptions),
     now: 0,
     explain: input.explain !== false,
     hooks: buildHooks(compiled, backend),

@@ -66,6 +66,10 @@ export interface PacketSpec {
   payload_size?: number;
   payload_hex?: string;
   mac?: string;
+  /** IPv6 flow label (default: a number per packet, as the IPv4 IP ID). */
+  flowlabel?: number;
+  /** ICMPv6 neighbour solicitation/advertisement: the target address. */
+  target?: string;
   mark?: number | string;
   reply_to?: string;
   /** Seconds since the first packet (for stateful matches); default: 1 s after the previous one. */
@@ -120,6 +124,29 @@ export interface Undecidable {
   assumed: boolean;
   /** True when the kernel decides at random (the outcome is a coin toss). */
   random?: boolean;
+  /** The answer was pinned by the user (an `Assumption`), not a default. */
+  pinned?: boolean;
+}
+
+/**
+ * What would have happened to a packet had an undecidable match answered the other way (the
+ * flow re-run with that one answer flipped).
+ */
+export interface Alternative {
+  table: string;
+  chain: string;
+  rulenum: number;
+  line: number;
+  module: string;
+  /** The answer taken in the main result (the alternative is its opposite). */
+  assumed: boolean;
+  /** The packet met this match itself (false: only state left by an earlier packet changed). */
+  onPath: boolean;
+  disposition: Disposition;
+  egress: FrameOut[];
+  summary: string;
+  /** The outcome (disposition, egress, responses' egress) differs from the main result. */
+  differs: boolean;
 }
 
 /** A frame as it appears in results (oracle field names). */
@@ -222,6 +249,8 @@ export interface PacketResult {
   backend: Backend;
   /** The result depends on a random choice of the kernel. */
   random?: { why: string; possibilities: string[] };
+  /** The outcomes had undecidable matches answered the other way (see alternatives.ts). */
+  alternatives?: Alternative[];
 }
 
 export interface ScenarioResult {
