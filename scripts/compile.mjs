@@ -1,9 +1,10 @@
 // Transpiles every TypeScript source (server, client, test, bench) to CommonJS under out/ with
 // esbuild, file by file (no bundling, no type check: `npm run typecheck` does that). Fast, and one
 // file's type errors never block running the others' tests.
-import { build } from 'esbuild';
+
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 
 const roots = ['server/src', 'client/src', 'test', 'bench'];
 

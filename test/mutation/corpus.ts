@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Token } from '../../server/src/service/model';
 import { splitRestoreLine } from '../../server/src/service/parser/restoreTokens';
+import { readVerdicts } from '../helpers/verdicts';
 
 export type LineKind = 'table' | 'chain' | 'rule' | 'commit' | 'comment' | 'blank' | 'other';
 
@@ -62,14 +63,9 @@ export const WINDOW_RULES = 200;
 
 /** Reads the `valid` rows of restore-verdicts.tsv: corpus-relative path and family. */
 export function validCorpusFiles(corpusDir: string): { rel: string; family: 4 | 6 }[] {
-  const tsv = readFileSync(join(corpusDir, 'restore-verdicts.tsv'), 'utf8');
-  const out: { rel: string; family: 4 | 6 }[] = [];
-  for (const row of tsv.split('\n').slice(1)) {
-    const cols = row.split('\t');
-    if (cols[0] !== 'valid') continue;
-    out.push({ rel: cols[2], family: cols[1] === '6' ? 6 : 4 });
-  }
-  return out;
+  return readVerdicts(corpusDir)
+    .filter((v) => v.verdict === 'valid')
+    .map((v) => ({ rel: v.file, family: v.family }));
 }
 
 function isOptionWord(t: string): boolean {

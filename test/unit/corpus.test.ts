@@ -12,33 +12,10 @@ import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
 import { isKnownCode } from '../../server/src/service/diagnostics/codes';
 import { documentDiagnostics, lintText, parseDocument } from '../../server/src/service/document';
-import type { Diagnostic, Family } from '../../server/src/service/model';
+import type { Diagnostic } from '../../server/src/service/model';
 import { linesNamed } from '../helpers/netns';
 import { CORPUS } from '../helpers/paths';
-
-interface Verdict {
-  verdict: 'valid' | 'invalid' | 'env';
-  family: Family;
-  file: string;
-  message: string;
-}
-
-/**
- * Reads the verdicts. A record starts with `verdict<TAB>family<TAB>file<TAB>`; kernel messages
- * may contain newlines (and tabs), so any other line continues the previous record's message.
- */
-export function parseVerdicts(tsv: string): Verdict[] {
-  const out: Verdict[] = [];
-  const lines = tsv.split('\n');
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    const m = /^(valid|invalid|env)\t([46])\t([^\t]+)\t(.*)$/.exec(line);
-    if (m) {
-      out.push({ verdict: m[1] as Verdict['verdict'], family: Number(m[2]) as Family, file: m[3], message: m[4] });
-    } else if (out.length > 0 && line.trim() !== '') out[out.length - 1].message += `\n${line}`;
-  }
-  return out;
-}
+import { parseVerdicts } from '../helpers/verdicts';
 
 const TSV = join(CORPUS, 'restore-verdicts.tsv');
 const available = existsSync(TSV);

@@ -1042,6 +1042,6 @@ function findOptionOwner(name: string, family: Family): ExtensionSpec | undefine
     }
   }
   const s = optionOwners.get(name);
-  if (s && s.families.includes(family)) return s;
+  if (s?.families.includes(family)) return s;
   return undefined;
 }

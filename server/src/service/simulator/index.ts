@@ -3,13 +3,14 @@
  * connection tracking and NAT, for a host described by its interfaces, routes and sysctls.
  * Pure module (no node: imports): runs in node, the browser and workers.
  */
+
+export { describeAlternative, MAX_ALTERNATIVES } from './alternatives';
 export { type CompiledRuleset, compileDocument } from './compile';
 export { buildHost, type Host, routeLookup } from './host';
 export { inferHost } from './infer';
 export { formatPacketLog, formatTraceLine } from './logformat';
 export { parseLogLine } from './logline';
 export { packetFromSpec, parsePacketSyntax } from './packet';
-export { describeAlternative, MAX_ALTERNATIVES } from './alternatives';
 export {
   runScenario,
   type Scenario,

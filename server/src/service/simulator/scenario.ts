@@ -6,10 +6,10 @@
 import { parseDocument } from '../document';
 import type { ParsedDocument } from '../model';
 import { formatIPv4 } from './addr';
+import { attachAlternative, MAX_ALTERNATIVES, undecidableKey, undecidablesToFlip } from './alternatives';
 import { compileAll, compileDocument } from './compile';
 import { ConntrackTable } from './conntrack';
 import type { SimState } from './context';
-import { attachAlternative, MAX_ALTERNATIVES, undecidableKey, undecidablesToFlip } from './alternatives';
 import { conntrackOut, sentOf } from './frames';
 import { buildHost } from './host';
 import { buildHooks, newResult, type Sim, simulatePacket } from './netstack';

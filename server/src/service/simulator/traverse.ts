@@ -7,8 +7,8 @@
  */
 import type { Hook } from '../model';
 import type { CChain, CRule, CTable } from './compile';
-import { nextCandidate } from './dispatch';
 import type { MatchCtx } from './context';
+import { nextCandidate } from './dispatch';
 import { formatTraceLine } from './logformat';
 import type { TargetCtx } from './targets';
 import { V_ACCEPT, V_CONTINUE, V_DROP, V_QUEUE, V_RETURN } from './targets';

@@ -1,0 +1,228 @@
+/**
+ * The benchmark's report: the per-input results gathered by main.ts, the issue's targets checked
+ * against them, and the printed tables. The JSON written to bench/results/ is `BenchReport`.
+ */
+import type { BenchInput } from './inputs';
+import type { LspResult } from './lsp';
+import type { RestoreTiming } from './restore';
+import { fmtMb, fmtMs, fmtRatio } from './stats';
+import type { LibraryResult } from './worker';
+
+export interface InputReport {
+  input: Omit<BenchInput, 'probe'>;
+  library?: LibraryResult;
+  libraryError?: string;
+  lsp?: LspResult;
+  lspSkipped?: string;
+  restore?: { nft?: RestoreTiming; legacy?: RestoreTiming };
+  restoreSkipped?: string;
+  /** Set when iptables-restore rejected a generated ruleset (a generator bug: figures are void). */
+  generatedInvalid?: string;
+  /** restore --test (nft) wall time ÷ full parse + diagnostics (library path). */
+  nftOverFull?: number;
+  legacyOverFull?: number;
+}
+
+export interface TargetCheck {
+  name: string;
+  measured: string;
+  limit: string;
+  /** undefined when the figure is missing (part not built yet, or no root for restore). */
+  pass?: boolean;
+}
+
+export interface BenchReport {
+  date: string;
+  commit: string;
+  dirty: boolean;
+  node: string;
+  machine: { cpus: number; cpuModel: string; memGb: number };
+  /** 1-minute load average before and after the run (other work on the machine skews timings). */
+  load: { before: number; after: number };
+  options: Record<string, unknown>;
+  inputs: InputReport[];
+  targets: TargetCheck[];
+}
+
+function find(inputs: InputReport[], services: number): InputReport | undefined {
+  return inputs.find((r) => r.input.kind === 'generated' && r.input.services === services);
+}
+
+/** Checks the issue's targets on the 10k-service (≈80k rules) and 40k-service (≈320k) inputs. */
+export function checkTargets(inputs: InputReport[]): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  const k10 = find(inputs, 10_000);
+  const k40 = find(inputs, 40_000);
+  const full10 = k10?.library?.full.median;
+  const nft10 = k10?.restore?.nft?.median;
+  out.push({
+    name: 'full parse + diagnostics (80k rules) ≤ restore --test (nft) / 10',
+    measured: `${fmtMs(full10)} vs ${fmtMs(nft10)} (restore ÷ full = ${fmtRatio(k10?.nftOverFull)}, need ≥ 10×)`,
+    limit: `≤ ${fmtMs(nft10 !== undefined ? nft10 / 10 : undefined)}`,
+    pass: full10 !== undefined && nft10 !== undefined ? full10 <= nft10 / 10 : undefined,
+  });
+  const legacy10 = k10?.restore?.legacy?.median;
+  out.push({
+    name: 'full parse + diagnostics (80k rules) ≤ restore --test (legacy) / 10',
+    measured: `${fmtMs(full10)} vs ${fmtMs(legacy10)} (restore ÷ full = ${fmtRatio(k10?.legacyOverFull)}, need ≥ 10×)`,
+    limit: `≤ ${fmtMs(legacy10 !== undefined ? legacy10 / 10 : undefined)}`,
+    pass: full10 !== undefined && legacy10 !== undefined ? full10 <= legacy10 / 10 : undefined,
+  });
+  const full40 = k40?.library?.full.median;
+  const scale = full10 !== undefined && full40 !== undefined ? full40 / full10 : undefined;
+  const min10 = k10?.library?.full.min;
+  const min40 = k40?.library?.full.min;
+  const minScale = min10 !== undefined && min40 !== undefined ? min40 / min10 : undefined;
+  out.push({
+    name: 'full parse + diagnostics: 320k rules ÷ 80k rules ≤ 4.5',
+    measured: `${fmtMs(full40)} ÷ ${fmtMs(full10)} = ${scale === undefined ? '-' : scale.toFixed(2)} (fastest runs: ${minScale === undefined ? '-' : minScale.toFixed(2)})`,
+    limit: '≤ 4.50',
+    pass: scale === undefined ? undefined : scale <= 4.5,
+  });
+  const rss = k40?.lsp?.peakRssMb;
+  out.push({
+    name: 'language server peak RSS (320k rules) < 1.5 GB',
+    measured:
+      rss !== undefined ? fmtMb(rss) : `server not measured (library worker: ${fmtMb(k40?.library?.peakRssMb)})`,
+    limit: '< 1536 MB',
+    pass: rss === undefined ? undefined : rss < 1536,
+  });
+  // The edit is compared with the full parse measured the same way: the server's own open when
+  // the server was measured (same process, same moment), else the library's full parse.
+  const lspEdit = k10?.lsp?.edit.median;
+  const lspOpen = k10?.lsp?.open.median;
+  const libEdit = k10?.library?.edit?.median;
+  const editFig = lspEdit ?? libEdit;
+  const fullFig = lspEdit !== undefined ? lspOpen : full10;
+  out.push({
+    name: `one-line edit republished (80k rules) < full parse / 10 (${lspEdit !== undefined ? 'language server: didChange vs didOpen' : 'library incremental path'})`,
+    measured: `${fmtMs(editFig)} vs full ${fmtMs(fullFig)} (library: edit ${fmtMs(libEdit)} vs full ${fmtMs(full10)})`,
+    limit: `< ${fmtMs(fullFig !== undefined ? fullFig / 10 : undefined)}`,
+    pass: editFig !== undefined && fullFig !== undefined ? editFig < fullFig / 10 : undefined,
+  });
+  const sim = k10?.library?.simulation;
+  const one = sim?.latePacket?.median;
+  const none = sim?.unmatchedPacket?.median;
+  const worst = one !== undefined && none !== undefined ? Math.max(one, none) : (one ?? none);
+  out.push({
+    name: 'one simulated packet through the 80k ruleset < 20 ms',
+    measured: sim?.available
+      ? `late service ${fmtMs(one)}, no match ${fmtMs(none)} (first packet after the parse, with compilation: ${fmtMs(sim.firstPacketMs)})`
+      : `not measured (${sim?.reason ?? 'no result'})`,
+    limit: '< 20 ms',
+    pass: worst === undefined ? undefined : worst < 20,
+  });
+  const flow = sim?.flow?.median;
+  out.push({
+    name: '3-packet flow through the 80k ruleset < 50 ms',
+    measured: sim?.available ? fmtMs(flow) : 'not measured',
+    limit: '< 50 ms',
+    pass: flow === undefined ? undefined : flow < 50,
+  });
+  return out;
+}
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** The printed report. */
+export function formatReport(report: BenchReport): string {
+  const out: string[] = [];
+  out.push(
+    `vscode-iptables benchmark  ${report.date}  commit ${report.commit}${report.dirty ? ' (dirty)' : ''}  node ${report.node}  ${report.machine.cpus}×${report.machine.cpuModel}`,
+  );
+  const busy = Math.max(report.load.before, report.load.after);
+  if (busy > report.machine.cpus * 0.75) {
+    out.push(
+      `warning: load average ${report.load.before.toFixed(1)} → ${report.load.after.toFixed(1)} on ${report.machine.cpus} CPUs: other work was running, timings are inflated`,
+    );
+  }
+  out.push('');
+  out.push(
+    'Library path (median of runs in one worker process per input, after warm-up; heap/parse = heap one parse + its diagnostics retain; RSS = worker peak during the full-parse runs and during the edit runs)',
+  );
+  out.push(
+    table(
+      [
+        'input',
+        'lines',
+        'rules',
+        'diags',
+        'full',
+        'full min',
+        'parse',
+        'analyze',
+        'edit',
+        'insert',
+        'sim 1st',
+        'sim late',
+        'sim none',
+        'flow',
+        'heap/parse',
+        'RSS full',
+        'RSS edit',
+      ],
+      report.inputs.map((r) => {
+        const l = r.library;
+        if (!l) return [r.input.name, r.libraryError ? `error: ${r.libraryError.split('\n')[0]}` : '-'];
+        const s = l.simulation;
+        return [
+          r.input.name,
+          String(l.lines),
+          String(l.rules),
+          String(l.diagnostics),
+          fmtMs(l.full.median),
+          fmtMs(l.full.min),
+          fmtMs(l.parse.median),
+          fmtMs(l.analyze.median),
+          fmtMs(l.edit?.median),
+          fmtMs(l.insert?.median),
+          fmtMs(s?.firstPacketMs),
+          fmtMs(s?.latePacket?.median),
+          fmtMs(s?.unmatchedPacket?.median),
+          fmtMs(s?.flow?.median),
+          fmtMb(l.retainedHeapMb),
+          fmtMb(l.peakRssMb),
+          fmtMb(l.peakRssEditMb),
+        ];
+      }),
+    ),
+  );
+  out.push('');
+  out.push('Language server and iptables-restore --test (same run)');
+  out.push(
+    table(
+      ['input', 'LSP open', 'LSP edit', 'LSP RSS', 'restore nft', 'restore legacy', 'nft÷full', 'legacy÷full'],
+      report.inputs.map((r) => [
+        r.input.name,
+        r.lsp ? fmtMs(r.lsp.open.median) : r.lspSkipped ? 'skipped' : '-',
+        r.lsp ? fmtMs(r.lsp.edit.median) : '-',
+        r.lsp ? fmtMb(r.lsp.peakRssMb) : '-',
+        r.restore?.nft ? `${fmtMs(r.restore.nft.median)}${r.restore.nft.status ? ' (fails)' : ''}` : '-',
+        r.restore?.legacy ? `${fmtMs(r.restore.legacy.median)}${r.restore.legacy.status ? ' (fails)' : ''}` : '-',
+        fmtRatio(r.nftOverFull),
+        fmtRatio(r.legacyOverFull),
+      ]),
+    ),
+  );
+  const notes = report.inputs.flatMap((r) => [
+    ...(r.lspSkipped ? [`${r.input.name}: language server: ${r.lspSkipped}`] : []),
+    ...(r.restoreSkipped ? [`${r.input.name}: restore: ${r.restoreSkipped}`] : []),
+    ...(r.library?.simulation && !r.library.simulation.available
+      ? [`${r.input.name}: simulator: ${r.library.simulation.reason}`]
+      : []),
+    ...(r.libraryError ? [`${r.input.name}: library: ${r.libraryError}`] : []),
+    ...(r.generatedInvalid ? [`${r.input.name}: GENERATED RULESET INVALID: ${r.generatedInvalid}`] : []),
+  ]);
+  if (notes.length) out.push('', 'Notes:', ...[...new Set(notes)].map((n) => `  ${n}`));
+  out.push('', 'Targets');
+  for (const t of report.targets) {
+    const mark = t.pass === undefined ? ' n/a' : t.pass ? 'PASS' : 'FAIL';
+    out.push(`  [${mark}] ${t.name}: ${t.measured} (limit ${t.limit})`);
+  }
+  return out.join('\n');
+}
