@@ -22,7 +22,7 @@ const DOCUMENT_SELECTOR = [
   { scheme: 'untitled', language: 'shellscript' },
 ];
 
-function createClient(context: vscode.ExtensionContext): LanguageClient {
+function createClient(context: vscode.ExtensionContext, outputChannel: vscode.OutputChannel): LanguageClient {
   const module = context.asAbsolutePath(path.join('dist', 'server', 'server.js'));
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
@@ -32,17 +32,21 @@ function createClient(context: vscode.ExtensionContext): LanguageClient {
     documentSelector: DOCUMENT_SELECTOR,
     // Settings reach the server by `workspace/configuration` pulls; changes are announced.
     synchronize: { configurationSection: 'iptables' },
+    // One channel for the extension's lifetime: a restart of the client must not dispose it.
+    outputChannel,
   };
   return new LanguageClient('iptables', 'iptables Language Server', serverOptions, clientOptions);
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
-  client = createClient(context);
+  const outputChannel = vscode.window.createOutputChannel('iptables Language Server');
+  client = createClient(context, outputChannel);
   context.subscriptions.push(
+    outputChannel,
     vscode.commands.registerCommand('iptables.restartServer', async () => {
       if (client) await client.restart();
     }),
-    vscode.commands.registerCommand('iptables.showServerOutput', () => client?.outputChannel.show(true)),
+    vscode.commands.registerCommand('iptables.showServerOutput', () => outputChannel.show(true)),
   );
   await client.start();
 }
