@@ -4,48 +4,48 @@
  * accepted), user chains that nothing uses, and chain names the kernel refuses (standard verdict
  * names; a leading `-` or `!`, refused by the nft backend).
  */
+import type { Chain } from '../model';
 import { isBuiltinChain } from '../model';
 import { report, type TableContext } from './context';
 import { hooksOf, jumpCycles } from './graph';
 
 const VERDICT_NAMES = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE']);
 
-function checkJumpTargets(ctx: TableContext): void {
+/** Jump and goto targets of one chain's rules that are not user chains of the table. */
+export function checkChainJumpTargets(ctx: TableContext, chain: Chain): void {
   const { table, doc } = ctx;
-  for (const chain of table.chains.values()) {
-    for (const rule of chain.rules) {
-      const t = rule.target;
-      if (!t || t.isExtension || rule.broken || t.name === '' || t.name.includes('$')) continue;
-      const dest = table.chains.get(t.name);
-      if (dest && !dest.builtin) continue;
-      const verb = t.kind === 'goto' ? 'goto' : 'jump';
-      if (dest || isBuiltinChain(table.name, t.name)) {
-        report(
-          ctx,
-          'jump-to-builtin-chain',
-          'error',
-          t.nameSpan,
-          `cannot ${verb} to built-in chain ${t.name}: only user-defined chains can be ${verb} targets`,
-          { chain: t.name, table: table.name },
-        );
-        continue;
-      }
-      const shell = doc.form === 'shell';
-      const what =
-        t.kind === 'goto'
-          ? `goto target "${t.name}" is not a chain of table ${table.name}`
-          : `no chain or target named "${t.name}" in table ${table.name}`;
+  for (const rule of chain.rules) {
+    const t = rule.target;
+    if (!t || t.isExtension || rule.broken || t.name === '' || t.name.includes('$')) continue;
+    const dest = table.chains.get(t.name);
+    if (dest && !dest.builtin) continue;
+    const verb = t.kind === 'goto' ? 'goto' : 'jump';
+    if (dest || isBuiltinChain(table.name, t.name)) {
       report(
         ctx,
-        'undefined-chain',
-        shell ? 'warning' : 'error',
+        'jump-to-builtin-chain',
+        'error',
         t.nameSpan,
-        shell
-          ? `${t.kind === 'goto' ? 'goto' : 'jump'} target "${t.name}" is not a chain created earlier in this script (iptables fails unless it already exists in table ${table.name})`
-          : what,
+        `cannot ${verb} to built-in chain ${t.name}: only user-defined chains can be ${verb} targets`,
         { chain: t.name, table: table.name },
       );
+      continue;
     }
+    const shell = doc.form === 'shell';
+    const what =
+      t.kind === 'goto'
+        ? `goto target "${t.name}" is not a chain of table ${table.name}`
+        : `no chain or target named "${t.name}" in table ${table.name}`;
+    report(
+      ctx,
+      'undefined-chain',
+      shell ? 'warning' : 'error',
+      t.nameSpan,
+      shell
+        ? `${t.kind === 'goto' ? 'goto' : 'jump'} target "${t.name}" is not a chain created earlier in this script (iptables fails unless it already exists in table ${table.name})`
+        : what,
+      { chain: t.name, table: table.name },
+    );
   }
 }
 
@@ -148,9 +148,8 @@ function checkChainNames(ctx: TableContext): void {
   }
 }
 
-/** Runs every chain-level analysis of the table. */
-export function checkChains(ctx: TableContext): void {
-  checkJumpTargets(ctx);
+/** The chain-level analyses that look at the table as a whole (all but the jump targets). */
+export function checkTableChains(ctx: TableContext): void {
   checkLoops(ctx);
   checkUnusedChains(ctx);
   checkChainNames(ctx);

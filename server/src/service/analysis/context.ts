@@ -12,6 +12,9 @@ export interface TableContext {
   table: Table;
   graph: TableGraph;
   out: Diagnostic[];
+  /** The chain whose rules are being checked and its hook mask (saves a lookup per rule). */
+  chainName?: string;
+  chainMask?: number;
 }
 
 export function report(
@@ -31,6 +34,7 @@ export function report(
 
 /** Hooks from which the rule's chain is reached (a built-in chain: its own hook). */
 export function ruleHooks(ctx: TableContext, rule: Rule): number {
+  if (ctx.chainMask !== undefined && ctx.chainName === rule.chain) return ctx.chainMask;
   return hookMask(ctx.graph, rule.chain);
 }
 

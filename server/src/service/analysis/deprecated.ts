@@ -59,22 +59,26 @@ function checkStateMatch(ctx: TableContext, rule: Rule, m: MatchUse): void {
   );
 }
 
-/** Reports deprecated matches and targets that have a mechanical replacement. */
-export function checkDeprecated(ctx: TableContext): void {
-  for (const chain of ctx.table.chains.values()) {
-    for (const rule of chain.rules) {
-      for (const m of rule.matches) if (m.module === 'state' && m.known && !m.implicit) checkStateMatch(ctx, rule, m);
-      const t = rule.target;
-      if (t?.isExtension && t.name === 'NOTRACK' && t.kind === 'jump') {
-        report(
-          ctx,
-          'deprecated-target',
-          'information',
-          t.nameSpan,
-          'the NOTRACK target is deprecated: use "-j CT --notrack"',
-          { target: 'NOTRACK', replacement: '-j CT --notrack', replaceSpan: t.span },
-        );
-      }
-    }
+/** Reports the deprecated matches and target of one rule that have a mechanical replacement. */
+export function checkRuleDeprecated(ctx: TableContext, rule: Rule): void {
+  const matches = rule.matches;
+  for (let i = 0; i < matches.length; i++) {
+    const m = matches[i];
+    if (m.module === 'state' && m.known && !m.implicit) checkStateMatch(ctx, rule, m);
+  }
+  const t = rule.target;
+  if (t?.isExtension && t.name === 'NOTRACK' && t.kind === 'jump') {
+    report(
+      ctx,
+      'deprecated-target',
+      'information',
+      t.nameSpan,
+      'the NOTRACK target is deprecated: use "-j CT --notrack"',
+      {
+        target: 'NOTRACK',
+        replacement: '-j CT --notrack',
+        replaceSpan: t.span,
+      },
+    );
   }
 }

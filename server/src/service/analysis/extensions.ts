@@ -39,8 +39,8 @@ function protocolSelected(rule: Rule, protos: readonly string[]): boolean {
 interface Use {
   kind: 'match' | 'target';
   name: string;
-  /** Where to report a problem of the extension as a whole. */
-  span: Span;
+  /** The match or target (its span is where a problem of the extension as a whole is reported). */
+  of: MatchUse | TargetUse;
   options: OptionUse[];
   /** A match loaded implicitly by `-p` (its protocol requirement is met by construction). */
   implicit: boolean;
@@ -53,14 +53,19 @@ function checkRestrictions(
   k: KernelRestrictions,
   option: OptionUse | undefined,
 ): void {
+  const badTable = k.tables !== undefined && !(k.tables as readonly string[]).includes(ctx.table.name);
+  const bad = k.hooks ? ruleHooks(ctx, rule) & ~maskOf(k.hooks) : 0;
+  const needs = k.protocols !== undefined && !(use.implicit && !option) && !protocolSelected(rule, k.protocols);
+  // Most uses pass: build the message parts only for a finding.
+  if (!badTable && bad === 0 && !needs) return;
   const what = option
     ? `${use.kind} ${use.name} ${option.written}${option.args.map((a) => ` ${a.text}`).join('')}`
     : use.kind === 'match'
       ? `match "${use.name}"`
       : `target ${use.name}`;
-  const span = option ? option.span : use.span;
+  const span = option ? option.span : useSpan(use);
   const base = { [use.kind]: use.name, ...(option ? { option: option.name } : {}) };
-  if (k.tables && !(k.tables as readonly string[]).includes(ctx.table.name)) {
+  if (badTable && k.tables) {
     report(
       ctx,
       use.kind === 'match' ? 'match-not-in-table' : 'target-not-in-table',
@@ -71,7 +76,6 @@ function checkRestrictions(
     );
   }
   if (k.hooks) {
-    const bad = ruleHooks(ctx, rule) & ~maskOf(k.hooks);
     if (bad !== 0) {
       const ex = explainHooks(ctx, rule, bad);
       report(
@@ -85,7 +89,7 @@ function checkRestrictions(
       );
     }
   }
-  if (k.protocols && !(use.implicit && !option) && !protocolSelected(rule, k.protocols)) {
+  if (needs && k.protocols) {
     needsProtocol(ctx, rule, use, k.protocols, span, what, base);
   }
 }
@@ -107,7 +111,7 @@ function needsProtocol(
     'error',
     span,
     `${what} needs "-p ${protos.join('|')}" (not negated)${have}`,
-    { ...base, protocols: protos, protocolSpan: p?.span, insertAt: p ? undefined : use.span },
+    { ...base, protocols: protos, protocolSpan: p?.span, insertAt: p ? undefined : useSpan(use) },
   );
 }
 
@@ -189,49 +193,58 @@ function checkUse(ctx: TableContext, rule: Rule, use: Use, spec: ExtensionSpec):
 }
 
 function matchUse(m: MatchUse): Use {
-  return { kind: 'match', name: m.module, span: m.span, options: m.options, implicit: m.implicit };
+  return { kind: 'match', name: m.module, of: m, options: m.options, implicit: m.implicit };
 }
 
 function targetUse(t: TargetUse): Use {
-  return { kind: 'target', name: t.name, span: t.nameSpan, options: t.options, implicit: false };
+  return { kind: 'target', name: t.name, of: t, options: t.options, implicit: false };
 }
 
-/** Checks every match and target of every rule of the table. */
-export function checkExtensions(ctx: TableContext): void {
+/** Where a problem of the extension as a whole is reported: the match, or the target's name. */
+function useSpan(use: Use): Span {
+  return use.kind === 'match' ? use.of.span : (use.of as TargetUse).nameSpan;
+}
+
+/** Whether any restriction could apply to a use of the extension (most have none). */
+function restricted(spec: ExtensionSpec): boolean {
+  return spec.kernel !== undefined || spec.optionRestrictions !== undefined || VALUE_RESTRICTED.has(spec.name);
+}
+
+const VALUE_RESTRICTED = new Set(VALUE_RESTRICTIONS.map((r) => r.name));
+
+/** Checks every match and the target of one rule. */
+export function checkRuleExtensions(ctx: TableContext, rule: Rule): void {
+  if (rule.broken) return;
   const family = ctx.family;
-  for (const chain of ctx.table.chains.values()) {
-    for (const rule of chain.rules) {
-      if (rule.broken) continue;
-      for (const m of rule.matches) {
-        if (!m.known) continue;
-        const spec = findMatch(m.module, family);
-        if (spec) checkUse(ctx, rule, matchUse(m), spec);
-      }
-      const t = rule.target;
-      if (!t?.isExtension) continue;
-      const spec = findTarget(t.name, family);
-      if (!spec) continue;
-      const use = targetUse(t);
-      const removed = REMOVED_TARGETS[spec.name];
-      if (removed) {
-        report(ctx, 'removed-from-kernel', 'error', t.nameSpan, removed, { target: spec.name });
-        continue;
-      }
-      checkUse(ctx, rule, use, spec);
-      if (spec.name === 'TCPMSS' && !hasSynMatch(rule)) {
-        report(
-          ctx,
-          'tcpmss-needs-syn',
-          'error',
-          t.nameSpan,
-          'TCPMSS only works on TCP SYN packets: the rule must match them (e.g. "-p tcp --tcp-flags SYN,RST SYN")',
-          {
-            target: 'TCPMSS',
-            insertAt: t.span,
-            insertText: `${protocolSelected(rule, ['tcp']) ? '' : '-p tcp '}--tcp-flags SYN,RST SYN `,
-          },
-        );
-      }
-    }
+  const matches = rule.matches;
+  for (let i = 0; i < matches.length; i++) {
+    const m = matches[i];
+    if (!m.known) continue;
+    const spec = findMatch(m.module, family);
+    if (spec && restricted(spec)) checkUse(ctx, rule, matchUse(m), spec);
+  }
+  const t = rule.target;
+  if (!t?.isExtension) return;
+  const spec = findTarget(t.name, family);
+  if (!spec) return;
+  const removed = REMOVED_TARGETS[spec.name];
+  if (removed) {
+    report(ctx, 'removed-from-kernel', 'error', t.nameSpan, removed, { target: spec.name });
+    return;
+  }
+  if (restricted(spec)) checkUse(ctx, rule, targetUse(t), spec);
+  if (spec.name === 'TCPMSS' && !hasSynMatch(rule)) {
+    report(
+      ctx,
+      'tcpmss-needs-syn',
+      'error',
+      t.nameSpan,
+      'TCPMSS only works on TCP SYN packets: the rule must match them (e.g. "-p tcp --tcp-flags SYN,RST SYN")',
+      {
+        target: 'TCPMSS',
+        insertAt: t.span,
+        insertText: `${protocolSelected(rule, ['tcp']) ? '' : '-p tcp '}--tcp-flags SYN,RST SYN `,
+      },
+    );
   }
 }

@@ -4,7 +4,7 @@
  * is linear in rules), the calling path that first reached a chain from each hook (for messages),
  * and the jump cycles (strongly connected components, found iteratively).
  */
-import type { Hook, Rule, Table } from '../model';
+import type { Chain, Hook, Rule, Table } from '../model';
 import { HOOKS } from '../model';
 
 /** Bit of each hook in a hook mask. */
@@ -47,6 +47,8 @@ export interface TableGraph {
   edgeStart: Int32Array;
   edgeTo: Int32Array;
   edgeRule: Rule[];
+  /** 1 for the built-in chains. */
+  builtin: Uint8Array;
   /** Number of rules that jump or go to each chain. */
   references: Int32Array;
   /** Hooks from which each chain is reached (built-in chains: their own hook). */
@@ -110,7 +112,7 @@ export function buildGraph(table: Table): TableGraph {
       queue.push(dest);
     }
   }
-  return { table, names, id, edgeStart, edgeTo, edgeRule, references, mask, viaEdge };
+  return { table, names, id, edgeStart, edgeTo, edgeRule, builtin, references, mask, viaEdge };
 }
 
 function isHook(name: string): boolean {
@@ -226,4 +228,50 @@ export function jumpCycles(g: TableGraph): number[][] {
 function selfLoop(g: TableGraph, v: number): boolean {
   for (let e = g.edgeStart[v]; e < g.edgeStart[v + 1]; e++) if (g.edgeTo[e] === v) return true;
   return false;
+}
+
+/**
+ * The graph of `table` derived from `old` (the graph of an earlier version of the table with the
+ * same chains in the same order, `oldChains` its Chain objects) when the edit changed no jump:
+ * every changed chain jumps to the same chains in the same order. Only the rules behind the edges
+ * are replaced. Undefined when the jumps differ (the graph must be rebuilt).
+ */
+export function patchGraph(old: TableGraph, table: Table, oldChains: readonly Chain[]): TableGraph | undefined {
+  let edgeRule: Rule[] | undefined;
+  let c = 0;
+  for (const chain of table.chains.values()) {
+    const was = oldChains[c];
+    if (chain !== was) {
+      // Same jumps: the same sequence of destination ids, including jumps to built-in chains
+      // (which count as references); then the edges are the same and only their rules change.
+      const a = chain.rules;
+      const b = was.rules;
+      let i = 0;
+      let j = 0;
+      let e = old.edgeStart[c];
+      for (;;) {
+        while (i < a.length && jumpDest(old, a[i]) < 0) i++;
+        while (j < b.length && jumpDest(old, b[j]) < 0) j++;
+        if (i === a.length || j === b.length) break;
+        const dest = jumpDest(old, a[i]);
+        if (dest !== jumpDest(old, b[j])) return undefined;
+        if (old.builtin[dest] === 0) {
+          edgeRule ??= old.edgeRule.slice();
+          edgeRule[e++] = a[i];
+        }
+        i++;
+        j++;
+      }
+      if (i !== a.length || j !== b.length) return undefined;
+    }
+    c++;
+  }
+  return { ...old, table, edgeRule: edgeRule ?? old.edgeRule };
+}
+
+/** The chain id a rule jumps or goes to, or -1. */
+function jumpDest(g: TableGraph, rule: Rule): number {
+  const t = rule.target;
+  if (!t || t.isExtension) return -1;
+  return g.id.get(t.name) ?? -1;
 }

@@ -4,25 +4,37 @@
  * table: kernel restrictions of matches and targets, interface options against hooks, chain
  * references, loops and unused chains, unreachable rules, deprecated forms. Every analysis is
  * linear in the number of rules.
+ *
+ * Re-analysing after an edit reuses earlier work (see memo.ts): an incremental re-parse shares
+ * the Rule, Chain and Table objects an edit left untouched, so an unchanged table's findings are
+ * taken as they were, an unchanged chain's too, and the jump graph is patched rather than rebuilt
+ * when no jump changed.
  */
-import type { Diagnostic, Family, ParsedDocument } from '../model';
+import type { Chain, Diagnostic, Family, ParsedDocument, Rule } from '../model';
 import { isBuiltinTable } from '../model';
-import { checkChains } from './chains';
+import { checkChainJumpTargets, checkTableChains } from './chains';
 import type { TableContext } from './context';
-import { checkDeprecated } from './deprecated';
-import { checkExtensions } from './extensions';
-import { buildGraph } from './graph';
-import { checkInterfaces } from './interfaces';
-import { checkUnreachable } from './unreachable';
+import { checkRuleDeprecated } from './deprecated';
+import { checkRuleExtensions } from './extensions';
+import { buildGraph, patchGraph } from './graph';
+import { checkRuleInterfaces } from './interfaces';
+import {
+  CHAIN_SETS,
+  type ChainMemo,
+  chainKey,
+  chainMemo,
+  chainOwner,
+  cleanKey,
+  NONE,
+  OWNED_CHAINS,
+  sameChainSet,
+  setKey,
+  type TableState,
+  tableStates,
+} from './memo';
+import { checkChainUnreachable } from './unreachable';
 
-/** The analyses run on every table, in order. */
-const ANALYSES: readonly ((ctx: TableContext) => void)[] = [
-  checkExtensions,
-  checkInterfaces,
-  checkChains,
-  checkUnreachable,
-  checkDeprecated,
-];
+const TABLE_INDEX: Record<string, number> = { raw: 0, mangle: 1, nat: 2, filter: 3, security: 4 };
 
 /**
  * Runs every semantic analysis on the document's final rulesets. Returns the diagnostics in no
@@ -35,9 +47,144 @@ export function analyze(doc: ParsedDocument, _text?: string): Diagnostic[] {
     if (!rs) continue;
     for (const table of rs.tables.values()) {
       if (!isBuiltinTable(table.name)) continue;
-      const ctx: TableContext = { doc, family, table, graph: buildGraph(table), out };
-      for (const a of ANALYSES) a(ctx);
+      const found = analyzeTable(doc, family, table);
+      for (let i = 0; i < found.length; i++) out.push(found[i]);
     }
   }
   return out;
+}
+
+let chainSets = 0;
+
+/** The findings of one table, in the order of running the analyses one after the other. */
+function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['table']): Diagnostic[] {
+  const same = tableStates.get(table);
+  if (same && same.family === family && same.form === doc.form) return same.out;
+
+  // The state of an earlier version of this table, found through a chain both share.
+  let pred: TableState | undefined;
+  let k = 0;
+  for (const chain of table.chains.values()) {
+    pred = chainOwner.get(chain);
+    if (pred || ++k === OWNED_CHAINS) break;
+  }
+  let chainSet: number;
+  let graph: TableState['graph'] | undefined;
+  let graphToken: object;
+  if (pred && pred.family === family && pred.tableName === table.name && sameChainSet(pred, table)) {
+    chainSet = pred.chainSet;
+    graph = patchGraph(pred.graph, table, pred.chains);
+    graphToken = graph && graph.edgeRule === pred.graph.edgeRule ? pred.graphToken : {};
+  } else {
+    chainSet = chainSets = (chainSets + 1) % CHAIN_SETS;
+    graphToken = {};
+  }
+  graph ??= buildGraph(table);
+
+  const out: Diagnostic[] = [];
+  const ctx: TableContext = { doc, family, table, graph, out };
+  // Each analysis's findings are collected apart, then joined in the order of the analyses:
+  // extensions, interfaces, jump targets, loops/unused/names, unreachable rules, deprecated forms.
+  const ext: Diagnostic[] = [];
+  const iface: Diagnostic[] = [];
+  const jumps: Diagnostic[] = [];
+  const unreachable: Diagnostic[] = [];
+  const depr: Diagnostic[] = [];
+  const tableIndex = TABLE_INDEX[table.name];
+  const set = setKey(chainSet, doc.form);
+  const chains: TableState['chains'] = [];
+  let c = 0;
+  for (const chain of table.chains.values()) {
+    chains.push(chain);
+    const mask = graph.mask[c++];
+    const key = chainKey(family, tableIndex, mask);
+    const clean = cleanKey(key, set);
+    const memo = chainMemo.get(chain);
+    if (memo === clean) continue;
+    let m: ChainMemo;
+    if (typeof memo === 'object') m = memo;
+    else {
+      // Nothing found under other contexts: the per-rule part still holds if the context is the same.
+      const wasKey = memo === undefined ? -1 : memo % 512;
+      m = { key: wasKey, graphToken, ext: NONE, iface: NONE, depr: NONE, setKey: -1, jumps: NONE, unreachable: NONE };
+    }
+    // Findings mention the calling path (from the graph): reuse non-empty ones only with the same graph.
+    const perRuleValid =
+      m.key === key && (m.graphToken === graphToken || (m.ext === NONE && m.iface === NONE && m.depr === NONE));
+    if (!perRuleValid) {
+      ctx.chainName = chain.name;
+      ctx.chainMask = mask;
+      const rules = chain.rules;
+      let e = NONE;
+      let f = NONE;
+      let d = NONE;
+      for (let i = 0; i < rules.length; i++) {
+        const rule = rules[i];
+        e = collect(ctx, e, checkRuleExtensions, rule);
+        f = collect(ctx, f, checkRuleInterfaces, rule);
+        d = collect(ctx, d, checkRuleDeprecated, rule);
+      }
+      m.key = key;
+      m.graphToken = graphToken;
+      m.ext = e;
+      m.iface = f;
+      m.depr = d;
+    }
+    if (m.setKey !== set) {
+      m.jumps = collectChain(ctx, checkChainJumpTargets, chain);
+      m.unreachable = collectChain(ctx, checkChainUnreachable, chain);
+      m.setKey = set;
+    }
+    if (m.ext === NONE && m.iface === NONE && m.depr === NONE && m.jumps === NONE && m.unreachable === NONE) {
+      chainMemo.set(chain, clean);
+      continue;
+    }
+    chainMemo.set(chain, m);
+    for (const x of m.ext) ext.push(x);
+    for (const x of m.iface) iface.push(x);
+    for (const x of m.jumps) jumps.push(x);
+    for (const x of m.unreachable) unreachable.push(x);
+    for (const x of m.depr) depr.push(x);
+  }
+  ctx.chainName = undefined;
+  ctx.chainMask = undefined;
+  ctx.out = out;
+  for (const x of ext) out.push(x);
+  for (const x of iface) out.push(x);
+  for (const x of jumps) out.push(x);
+  checkTableChains(ctx);
+  for (const x of unreachable) out.push(x);
+  for (const x of depr) out.push(x);
+
+  const state: TableState = { family, form: doc.form, tableName: table.name, chains, graph, graphToken, chainSet, out };
+  tableStates.set(table, state);
+  for (let i = 0; i < chains.length && i < OWNED_CHAINS; i++) chainOwner.set(chains[i], state);
+  return out;
+}
+
+/** Where the per-rule checks report (emptied after each). */
+const scratch: Diagnostic[] = [];
+
+/** Runs a per-rule check; returns `list` with its findings added (a fresh list for the first). */
+function collect(
+  ctx: TableContext,
+  list: Diagnostic[],
+  check: (ctx: TableContext, rule: Rule) => void,
+  rule: Rule,
+): Diagnostic[] {
+  ctx.out = scratch;
+  check(ctx, rule);
+  if (scratch.length === 0) return list;
+  const out = list === NONE ? [] : list;
+  for (const d of scratch) out.push(d);
+  scratch.length = 0;
+  return out;
+}
+
+/** Runs a per-chain check; its findings, or NONE. */
+function collectChain(ctx: TableContext, check: (ctx: TableContext, chain: Chain) => void, chain: Chain): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  ctx.out = out;
+  check(ctx, chain);
+  return out.length > 0 ? out : NONE;
 }

@@ -45,14 +45,10 @@ function check(ctx: TableContext, rule: Rule, opt: OptionUse, dir: 'in' | 'out')
   );
 }
 
-/** Checks `-i` and `-o` of every rule of the table. */
-export function checkInterfaces(ctx: TableContext): void {
-  for (const chain of ctx.table.chains.values()) {
-    for (const rule of chain.rules) {
-      if (rule.broken) continue;
-      const { inInterface, outInterface } = rule.base;
-      if (inInterface) check(ctx, rule, inInterface, 'in');
-      if (outInterface) check(ctx, rule, outInterface, 'out');
-    }
-  }
+/** Checks `-i` and `-o` of one rule. */
+export function checkRuleInterfaces(ctx: TableContext, rule: Rule): void {
+  if (rule.broken) return;
+  const { inInterface, outInterface } = rule.base;
+  if (inInterface) check(ctx, rule, inInterface, 'in');
+  if (outInterface) check(ctx, rule, outInterface, 'out');
 }

@@ -4,7 +4,7 @@
  * or DNAT, or a goto). The kernel accepts them; they are surely a mistake (usually an ordering
  * one), hence a warning.
  */
-import type { OptionUse, Rule } from '../model';
+import type { Chain, OptionUse, Rule } from '../model';
 import type { AddrMask } from '../registry/argtypes';
 import { findTarget } from '../registry/index';
 import { report, type TableContext } from './context';
@@ -41,33 +41,31 @@ export function endsChain(rule: Rule): boolean {
   return spec !== undefined && spec.flow !== 'continue';
 }
 
-/** Reports every rule after the first unconditional terminating rule of each chain. */
-export function checkUnreachable(ctx: TableContext): void {
-  for (const chain of ctx.table.chains.values()) {
-    const rules = chain.rules;
-    let stop = -1;
-    for (let i = 0; i < rules.length; i++) {
-      const r = rules[i];
-      if (!r.broken && endsChain(r) && isUnconditional(r)) {
-        stop = i;
-        break;
-      }
+/** Reports every rule after the first unconditional terminating rule of the chain. */
+export function checkChainUnreachable(ctx: TableContext, chain: Chain): void {
+  const rules = chain.rules;
+  let stop = -1;
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i];
+    if (!r.broken && endsChain(r) && isUnconditional(r)) {
+      stop = i;
+      break;
     }
-    if (stop < 0) continue;
-    const by = rules[stop];
-    const how = by.target?.kind === 'goto' ? `-g ${by.target.name}` : `-j ${by.target?.name}`;
-    for (let i = stop + 1; i < rules.length; i++) {
-      const r = rules[i];
-      if (r.broken) continue;
-      report(
-        ctx,
-        'unreachable-rule',
-        'warning',
-        r.span,
-        `rule can never be reached: the rule on line ${by.line + 1} (${how}) matches every packet in chain ${chain.name} first`,
-        { shadowedByLine: by.line, chain: chain.name },
-        [{ span: by.span, message: 'this rule matches every packet and ends the chain' }],
-      );
-    }
+  }
+  if (stop < 0) return;
+  const by = rules[stop];
+  const how = by.target?.kind === 'goto' ? `-g ${by.target.name}` : `-j ${by.target?.name}`;
+  for (let i = stop + 1; i < rules.length; i++) {
+    const r = rules[i];
+    if (r.broken) continue;
+    report(
+      ctx,
+      'unreachable-rule',
+      'warning',
+      r.span,
+      `rule can never be reached: the rule on line ${by.line + 1} (${how}) matches every packet in chain ${chain.name} first`,
+      { shadowedByLine: by.line, chain: chain.name },
+      [{ span: by.span, message: 'this rule matches every packet and ends the chain' }],
+    );
   }
 }

@@ -6,10 +6,14 @@
  */
 import type { Chain, Command, Diagnostic, DocumentForm, Family, Rule, Ruleset, Span, Table } from '../model';
 import { isBuiltinChain, isBuiltinTable } from '../model';
+import { withFields } from './uses';
 
 export class RulesetBuilder {
   readonly rulesets: Partial<Record<Family, Ruleset>> = {};
   readonly diagnostics: Diagnostic[] = [];
+
+  /** The chain the previous append went to (runs of appends to one chain are the norm). */
+  private lastAppend: { table: Table; name: string; chain: Chain } | undefined;
 
   constructor(readonly form: DocumentForm) {}
 
@@ -45,6 +49,7 @@ export class RulesetBuilder {
 
   /** `*table` in restore input: the table is flushed and rebuilt from what follows. */
   startTable(family: Family, name: string, span: Span): Table {
+    this.lastAppend = undefined;
     const rs = this.ruleset(family);
     const t: Table = { name, chains: new Map(), committed: false, declSpan: span };
     rs.tables.set(name, t);
@@ -53,6 +58,7 @@ export class RulesetBuilder {
 
   /** `:CHAIN POLICY [p:b]` in restore input. */
   declareChain(t: Table, name: string, policy: string | undefined, span: Span, policySpan: Span | undefined): void {
+    this.lastAppend = undefined;
     const builtin = isBuiltinChain(t.name, name);
     const existing = t.chains.get(name);
     if (existing?.declSpan) {
@@ -125,6 +131,13 @@ export class RulesetBuilder {
     if (!isBuiltinTable(cmd.table)) return;
     const t = this.table(cmd.family, cmd.table);
     const name = cmd.chain ?? '';
+    const last = this.lastAppend;
+    if (cmd.op === 'append' && cmd.rule && last && last.table === t && last.name === name) {
+      last.chain.rules.push(cmd.rule);
+      return;
+    }
+    // Any other command may create, delete or rename chains.
+    this.lastAppend = undefined;
     switch (cmd.op) {
       case 'append':
       case 'insert':
@@ -133,8 +146,10 @@ export class RulesetBuilder {
         if (!rule) return;
         const c = this.chain(t, name, false) ?? this.missingChain(cmd, t, name);
         if (!c) return;
-        if (cmd.op === 'append') c.rules.push(rule);
-        else if (cmd.op === 'insert') {
+        if (cmd.op === 'append') {
+          c.rules.push(rule);
+          this.lastAppend = { table: t, name, chain: c };
+        } else if (cmd.op === 'insert') {
           const pos = cmd.ruleNum ?? 1;
           if (pos > c.rules.length + 1) {
             this.error(
@@ -299,7 +314,7 @@ export class RulesetBuilder {
         for (const ch of t.chains.values()) {
           ch.rules = ch.rules.map((r) =>
             r.target && !r.target.isExtension && r.target.name === name
-              ? { ...r, target: { ...r.target, name: to }, text: r.text.replace(jump, `$1$2$3${to}`) }
+              ? { ...r, target: withFields(r.target, { name: to }), text: r.text.replace(jump, `$1$2$3${to}`) }
               : r,
           );
         }
@@ -321,4 +336,56 @@ function referencesTo(t: Table, name: string): Rule | undefined {
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * After an incremental re-parse: puts the previous parse's Chain objects (and Table objects) in
+ * place of new ones that are identical (same declaration, policy and the very same Rule objects in
+ * the same order), so that analyses can recognise what a small edit left untouched. The model is
+ * never mutated after parsing, so sharing these objects between the two parses is safe.
+ */
+export function adoptUnchanged(next: Partial<Record<Family, Ruleset>>, prev: Partial<Record<Family, Ruleset>>): void {
+  for (const family of [4, 6] as Family[]) {
+    const rs = next[family];
+    const old = prev[family];
+    if (!rs || !old) continue;
+    for (const [name, t] of rs.tables) {
+      const ot = old.tables.get(name);
+      if (!ot) continue;
+      let all = ot.chains.size === t.chains.size && sameSpan(ot.declSpan, t.declSpan) && ot.committed === t.committed;
+      const oldChains = ot.chains.values();
+      for (const [cname, c] of t.chains) {
+        const oc = ot.chains.get(cname);
+        if (oc && sameChain(c, oc)) t.chains.set(cname, oc);
+        else all = false;
+        // Same chains in the same order, too.
+        if (all && oldChains.next().value !== oc) all = false;
+      }
+      if (all) rs.tables.set(name, ot);
+    }
+  }
+}
+
+function sameChain(a: Chain, b: Chain): boolean {
+  if (
+    a.name !== b.name ||
+    a.builtin !== b.builtin ||
+    a.policy !== b.policy ||
+    !sameSpan(a.policySpan, b.policySpan) ||
+    !sameSpan(a.declSpan, b.declSpan) ||
+    a.rules.length !== b.rules.length
+  )
+    return false;
+  const ra = a.rules;
+  const rb = b.rules;
+  for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return false;
+  return true;
+}
+
+function sameSpan(a: Span | undefined, b: Span | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  return (
+    a.line === b.line && a.character === b.character && a.endLine === b.endLine && a.endCharacter === b.endCharacter
+  );
 }

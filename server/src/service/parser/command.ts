@@ -33,6 +33,7 @@ import {
   targetOfOtherFamily,
 } from '../registry/index';
 import type { ArgSpec, ExtensionSpec, OptionSpec } from '../registry/types';
+import { endOf, isLineToken, ParsedOption, ParsedTarget, spanFromTokens, startOf } from './uses';
 
 export interface CommandContext {
   family: Family;
@@ -153,9 +154,12 @@ const COMMAND_OPS: Record<string, CommandOp> = {
 const RULE_OPS = new Set<CommandOp>(['append', 'insert', 'replace', 'delete', 'check']);
 
 function spanOf(tokens: Token[], from: number, to: number): Span {
-  const a = tokens[from].span;
-  const b = tokens[Math.max(from, to)].span;
-  return { line: a.line, character: a.character, endLine: b.endLine, endCharacter: b.endCharacter };
+  return spanFromTokens(tokens[from], tokens[Math.max(from, to)]);
+}
+
+/** An argument attached to its option word (`--opt=value`, `-ieth0`): same place, other text. */
+function attach(optTok: Token, text: string): Token {
+  return isLineToken(optTok) ? optTok.withText(text) : { ...optTok, text };
 }
 
 /** Loaded extension instance with its option table entries. */
@@ -164,8 +168,8 @@ interface Loaded {
   entries: TableEntry[];
   exact: Map<string, TableEntry>;
   use: MatchUse | TargetUse;
-  /** Options already given (canonical names) for "can only be used once". */
-  seen: Set<string>;
+  /** Options already given (canonical names) for "can only be used once" (a few at most). */
+  seen: string[];
   /** A later `-m` of the same name completed this instance (iptables' `completed`). */
   completed: boolean;
 }
@@ -214,7 +218,7 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
 
   let op: CommandOp | undefined;
   let opLetter = '';
-  let opSpan: Span | undefined;
+  let opTok: Token | undefined;
   let chain: string | undefined;
   let chainSpan: Span | undefined;
   let ruleNum: number | undefined;
@@ -232,7 +236,7 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
   let bodyStart = -1;
 
   let invert = false;
-  let invertSpan: Span | undefined;
+  let invertTok: Token | undefined;
 
   const commandSpan = ctx.span ?? spanOf(tokens, 0, tokens.length - 1);
 
@@ -271,11 +275,14 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
     return { entry: found };
   };
 
-  const loadMatch = (name: string, span: Span, implicit: boolean): Loaded | undefined => {
+  const loadMatch = (name: string, first: Token, last: Token, implicit: boolean): Loaded | undefined => {
     const spec = findMatch(name, family);
-    const use: MatchUse = { module: name, implicit, span, options: [], known: !!spec };
+    // The registry's own string when it is the same name: one string for all rules using it.
+    const module = spec !== undefined && spec.name === name ? spec.name : name;
+    const use: MatchUse = { module, implicit, span: spanFromTokens(first, last), options: [], known: !!spec };
     matches.push(use);
     if (!spec) {
+      const span = use.span;
       const other = matchOfOtherFamily(name, family);
       err(
         span,
@@ -290,14 +297,14 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
     }
     for (const l of loadedMatches) if (l.spec.name === spec.name) l.completed = true;
     const table = optionTableFor(spec, family);
-    const loaded: Loaded = { spec, entries: table.entries, exact: table.exact, use, seen: new Set(), completed: false };
+    const loaded: Loaded = { spec, entries: table.entries, exact: table.exact, use, seen: [], completed: false };
     loadedMatches.push(loaded);
     if (spec.deprecated) {
       diagnostics.push({
         code: 'deprecated-match',
         severity: 'information',
         message: spec.deprecated,
-        span,
+        span: use.span,
         data: { module: name },
       });
     }
@@ -311,7 +318,8 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
     const m = protocolMatch(proto, family);
     if (!m) return false;
     protoUsed = true;
-    return loadMatch(m, base.protocol.span, true) !== undefined;
+    const p = base.protocol as ParsedOption;
+    return loadMatch(m, p.firstToken(), p.lastToken(), true) !== undefined;
   };
 
   const readArgs = (
@@ -329,7 +337,7 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
         return { args, next, ok: false };
       }
       if (spec.optionalArg) {
-        if (attached !== undefined) args.push({ ...optTok, text: attached });
+        if (attached !== undefined) args.push(attach(optTok, attached));
         else if (next < tokens.length && !tokens[next].text.startsWith('-') && tokens[next].text !== '!') {
           // iptables' xs_has_arg(): a following word that is not an option is the optional argument
           args.push(tokens[next]);
@@ -340,7 +348,7 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
     }
     for (let k = 0; k < spec.args.length; k++) {
       if (k === 0 && attached !== undefined) {
-        args.push({ ...optTok, text: attached });
+        args.push(attach(optTok, attached));
         continue;
       }
       const t = tokens[next];
@@ -371,19 +379,8 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
     return { args: args.length === 1 ? [args[0]] : args.slice(), next, ok: true };
   };
 
-  const makeOption = (entry: TableEntry, optTok: Token, args: Token[], negated: boolean, negSpan?: Span): OptionUse => {
-    const first = negSpan ?? optTok.span;
-    const last = args.length > 0 ? args[args.length - 1].span : optTok.span;
-    return {
-      name: entry.spec.name,
-      written: optTok.text,
-      negated,
-      negSpan,
-      nameSpan: optTok.span,
-      args,
-      span: { line: first.line, character: first.character, endLine: last.endLine, endCharacter: last.endCharacter },
-    };
-  };
+  const makeOption = (entry: TableEntry, optTok: Token, args: Token[], negated: boolean, negTok?: Token): OptionUse =>
+    new ParsedOption(entry.spec.name, optTok, args, negated, negated ? negTok : undefined);
 
   /** Parses the arguments' values; reports malformed ones. */
   const evaluateArgs = (opt: OptionUse, spec: OptionSpec) => {
@@ -428,9 +425,9 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
     optTok: Token,
     args: Token[],
     negated: boolean,
-    negSpan?: Span,
+    negTok?: Token,
   ) => {
-    const opt = makeOption(entry, optTok, args, negated, negSpan);
+    const opt = makeOption(entry, optTok, args, negated, negTok);
     if (COMMAND_OPS[id]) {
       if (op) {
         err(optTok.span, `cannot use -${id} with -${opLetter}: only one command per line`, 'multiple-commands');
@@ -438,7 +435,7 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
       }
       op = COMMAND_OPS[id];
       opLetter = id;
-      opSpan = optTok.span;
+      opTok = optTok;
       if (args[0]) {
         chain = args[0].text;
         chainSpan = args[0].span;
@@ -496,9 +493,9 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
       case 'm': {
         // iptables stops at "unexpected ! flag before --match"; we load the match anyway so its
         // options are not reported again.
-        if (negated) err(negSpan ?? optTok.span, 'unexpected ! flag before --match', 'bad-negation');
+        if (negated) err((negTok ?? optTok).span, 'unexpected ! flag before --match', 'bad-negation');
         const name = args[0]?.text ?? '';
-        loadMatch(name, spanOf([optTok, args[0] ?? optTok], 0, 1), false);
+        loadMatch(name, optTok, args[0] ?? optTok, false);
         return;
       }
       case 'j':
@@ -510,14 +507,7 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
         const nameTok = args[0];
         const name = nameTok?.text ?? '';
         const spec = id === 'j' ? findTarget(name, family) : undefined;
-        target = {
-          name,
-          kind: id === 'j' ? 'jump' : 'goto',
-          nameSpan: nameTok?.span ?? optTok.span,
-          span: spanOf([optTok, nameTok ?? optTok], 0, 1),
-          options: [],
-          isExtension: !!spec,
-        };
+        target = new ParsedTarget(name, id === 'j' ? 'jump' : 'goto', !!spec, optTok, nameTok);
         if (id === 'j' && !spec) {
           const other = targetOfOtherFamily(name, family);
           if (other && !STANDARD_VERDICTS.has(name)) {
@@ -533,7 +523,7 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
             entries: table.entries,
             exact: table.exact,
             use: target,
-            seen: new Set(),
+            seen: [],
             completed: false,
           };
           if (spec.deprecated) {
@@ -598,7 +588,7 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
     optTok: Token,
     args: Token[],
     negated: boolean,
-    negSpan?: Span,
+    negTok?: Token,
   ) => {
     let loaded: Loaded | undefined;
     if (entry.owner.kind === 'target') loaded = targetLoaded;
@@ -623,22 +613,22 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
       }
     }
     if (!loaded) return;
-    const opt = makeOption(entry, optTok, args, negated, negSpan);
+    const opt = makeOption(entry, optTok, args, negated, negTok);
     if (negated && !entry.spec.negatable) {
       err(
-        negSpan ?? optTok.span,
+        (negTok ?? optTok).span,
         `${loaded.spec.name}: option "--${entry.spec.name}" cannot be inverted`,
         'bad-negation',
         { option: entry.spec.name },
       );
     }
-    if (loaded.seen.has(entry.spec.name) && !entry.spec.repeatable) {
+    if (loaded.seen.includes(entry.spec.name) && !entry.spec.repeatable) {
       err(optTok.span, `${loaded.spec.name}: option "--${entry.spec.name}" can only be used once`, 'duplicate-option', {
         option: entry.spec.name,
       });
     }
     for (const c of entry.spec.conflicts ?? []) {
-      if (loaded.seen.has(c)) {
+      if (loaded.seen.includes(c)) {
         err(
           optTok.span,
           `${loaded.spec.name}: "--${entry.spec.name}" cannot be used together with "--${c}"`,
@@ -647,7 +637,7 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
         );
       }
     }
-    loaded.seen.add(entry.spec.name);
+    if (!loaded.seen.includes(entry.spec.name)) loaded.seen.push(entry.spec.name);
     if (entry.spec.deprecated) {
       diagnostics.push({
         code: 'deprecated-option',
@@ -709,14 +699,14 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
     if (t === '!' && !tok.quoted) {
       if (invert) err(tok.span, 'multiple consecutive ! not allowed', 'bad-negation');
       invert = true;
-      invertSpan = tok.span;
+      invertTok = tok;
       i++;
       continue;
     }
     const negated = invert;
-    const negSpan = invertSpan;
+    const negTok = invertTok;
     invert = false;
-    invertSpan = undefined;
+    invertTok = undefined;
 
     if (t.startsWith('--') && t.length > 2) {
       const eq = t.indexOf('=');
@@ -735,9 +725,9 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
       const { args, next, ok } = readArgs(i, r.entry, tok, attached);
       if (bodyStart < 0 && r.entry.owner.kind !== 'builtin') bodyStart = i;
       if (ok) {
-        if (r.entry.owner.kind === 'builtin') handleBuiltin(r.entry.owner.id, r.entry, tok, args, negated, negSpan);
-        else dispatchExtensionOption(r.entry, tok, args, negated, negSpan);
-        checkBuiltinNegation(r.entry, tok, negated, negSpan);
+        if (r.entry.owner.kind === 'builtin') handleBuiltin(r.entry.owner.id, r.entry, tok, args, negated, negTok);
+        else dispatchExtensionOption(r.entry, tok, args, negated, negTok);
+        checkBuiltinNegation(r.entry, tok, negated, negTok);
       }
       i = next;
       continue;
@@ -768,14 +758,14 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
             handleBuiltin((e.owner as { id: string }).id, e, tok, [], false);
           }
         }
-        if (okCluster) handleBuiltin((entry.owner as { id: string }).id, entry, tok, [], negated, negSpan);
+        if (okCluster) handleBuiltin((entry.owner as { id: string }).id, entry, tok, [], negated, negTok);
         i++;
         continue;
       }
       const { args, next, ok } = readArgs(i, entry, tok, rest.length > 0 ? rest : undefined);
       if (ok) {
-        handleBuiltin((entry.owner as { id: string }).id, entry, tok, args, negated, negSpan);
-        checkBuiltinNegation(entry, tok, negated, negSpan);
+        handleBuiltin((entry.owner as { id: string }).id, entry, tok, args, negated, negTok);
+        checkBuiltinNegation(entry, tok, negated, negTok);
       }
       i = next;
       continue;
@@ -796,7 +786,7 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
     err(tok.span, `Bad argument \`${t}'`, 'unexpected-argument', { argument: t });
     i++;
   }
-  if (invert && invertSpan) err(invertSpan, 'nothing appropriate following !', 'bad-negation');
+  if (invert && invertTok) err(invertTok.span, 'nothing appropriate following !', 'bad-negation');
 
   function positional(tok: Token): boolean {
     switch (op) {
@@ -856,9 +846,9 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
     );
   }
 
-  function checkBuiltinNegation(entry: TableEntry, tok: Token, negated: boolean, negSpan?: Span) {
+  function checkBuiltinNegation(entry: TableEntry, tok: Token, negated: boolean, negTok?: Token) {
     if (negated && entry.owner.kind === 'builtin' && !entry.spec.negatable && entry.owner.id !== 'm') {
-      err(negSpan ?? tok.span, `cannot have ! before ${tok.text}`, 'bad-negation');
+      err((negTok ?? tok).span, `cannot have ! before ${tok.text}`, 'bad-negation');
     }
   }
 
@@ -868,20 +858,20 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
     return { diagnostics };
   }
   if (op !== 'list' && op !== 'flush' && op !== 'delete-chain' && op !== 'zero' && chain === undefined) {
-    err(opSpan ?? commandSpan, `-${opLetter} requires a chain name`, 'missing-argument');
+    err(opTok?.span ?? commandSpan, `-${opLetter} requires a chain name`, 'missing-argument');
   }
   if (op === 'replace' && ruleNum === undefined && !broken) {
-    err(opSpan ?? commandSpan, '-R requires a rule number', 'missing-argument');
+    err(opTok?.span ?? commandSpan, '-R requires a rule number', 'missing-argument');
   }
   if (op === 'policy' && argument === undefined && !broken) {
-    err(opSpan ?? commandSpan, '-P requires a chain and a policy (ACCEPT or DROP)', 'missing-argument');
+    err(opTok?.span ?? commandSpan, '-P requires a chain and a policy (ACCEPT or DROP)', 'missing-argument');
   }
   if (op === 'rename-chain' && argument === undefined && !broken) {
-    err(opSpan ?? commandSpan, '-E requires the old and the new chain name', 'missing-argument');
+    err(opTok?.span ?? commandSpan, '-E requires the old and the new chain name', 'missing-argument');
   }
   const isRuleOp = RULE_OPS.has(op) && !(op === 'delete' && ruleNum !== undefined);
   if (!isRuleOp && hasRuleBody() && !broken) {
-    err(opSpan ?? commandSpan, `-${opLetter} does not take rule options`, 'unexpected-argument');
+    err(opTok?.span ?? commandSpan, `-${opLetter} does not take rule options`, 'unexpected-argument');
   }
   if (isRuleOp) {
     for (const l of loadedMatches) checkRequired(l);
@@ -890,7 +880,7 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
 
   function checkRequired(l: Loaded) {
     for (const group of l.spec.requireOneOf ?? []) {
-      if (!group.some((g) => l.seen.has(g))) {
+      if (!group.some((g) => l.seen.includes(g))) {
         const what = l.spec.kind === 'match' ? 'match' : 'target';
         err(
           l.use.span,
@@ -981,7 +971,7 @@ function quoteWord(w: string): string {
 function bodyText(tokens: Token[], from: number, sourceLine: string | undefined): string {
   if (sourceLine === undefined || from >= tokens.length) return ruleText(tokens, from);
   // Flatten: a slice of a very long document string would otherwise keep a rope alive.
-  return sourceLine.slice(tokens[from].span.character, tokens[tokens.length - 1].span.endCharacter);
+  return sourceLine.slice(startOf(tokens[from]), endOf(tokens[tokens.length - 1]));
 }
 
 /** The rule body as text, without the command and chain, words re-quoted where needed. */

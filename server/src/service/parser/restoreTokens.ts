@@ -4,7 +4,40 @@
  * character only inside quotes, a closing quote ends the word, and `\r` is an ordinary character
  * (which is why CRLF files fail to load).
  */
-import type { Token } from '../model';
+import type { Span, Token } from '../model';
+
+/**
+ * A word of one restore line. It carries its position as its own four span fields (it is
+ * span-shaped, so code that remaps spans in place, like the shell parser's here-document
+ * handling, moves it too), and `span` returns a copy: rules retain their words by the hundred
+ * thousand, and a separate span object per word would nearly double what they cost.
+ */
+export class LineToken implements Token {
+  text: string;
+  quoted: boolean;
+  line: number;
+  character: number;
+  endLine: number;
+  endCharacter: number;
+
+  constructor(text: string, quoted: boolean, line: number, character: number, endLine: number, endCharacter: number) {
+    this.text = text;
+    this.quoted = quoted;
+    this.line = line;
+    this.character = character;
+    this.endLine = endLine;
+    this.endCharacter = endCharacter;
+  }
+
+  get span(): Span {
+    return { line: this.line, character: this.character, endLine: this.endLine, endCharacter: this.endCharacter };
+  }
+
+  /** The same position with other text (an argument attached to its option: `--opt=value`). */
+  withText(text: string): LineToken {
+    return new LineToken(text, this.quoted, this.line, this.character, this.endLine, this.endCharacter);
+  }
+}
 
 /** Longest word iptables-restore accepts ("Parameter too long!"). */
 export const MAX_PARAM_LENGTH = 1023;
@@ -12,7 +45,7 @@ export const MAX_PARAM_LENGTH = 1023;
 export const MAX_ARGC = 254;
 
 export interface LineWords {
-  tokens: Token[];
+  tokens: LineToken[];
   /** Set when a quote was left open at the end of the line. */
   unterminatedQuoteAt?: number;
 }
@@ -23,7 +56,7 @@ export interface LineWords {
  * @param from character offset where splitting starts
  */
 export function splitRestoreLine(text: string, line: number, from = 0): LineWords {
-  const tokens: Token[] = [];
+  const tokens: LineToken[] = [];
   const n = text.length;
   let i = from;
   let unterminatedQuoteAt: number | undefined;
@@ -82,7 +115,7 @@ export function splitRestoreLine(text: string, line: number, from = 0): LineWord
       i++;
     }
     const text0 = value !== undefined ? value + text.slice(plainStart, i) : text.slice(start, i);
-    tokens.push({ text: text0, span: { line, character: start, endLine: line, endCharacter: i }, quoted });
+    tokens.push(new LineToken(text0, quoted, line, start, line, i));
   }
   return { tokens, unterminatedQuoteAt };
 }

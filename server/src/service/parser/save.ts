@@ -8,25 +8,43 @@
  * parse of the same document reuse their parse result, so a one-line edit costs one line's parse
  * plus assembling the ruleset.
  */
-import type { Command, Diagnostic, Family, ParsedDocument, Span, Table, Token } from '../model';
+import type { Command, Diagnostic, Family, ParsedDocument, Ruleset, Span, Table, Token } from '../model';
 import { isBuiltinTable } from '../model';
-import { RulesetBuilder } from './builder';
+import { adoptUnchanged, RulesetBuilder } from './builder';
 import { parseCommand } from './command';
 import { MAX_ARGC, MAX_PARAM_LENGTH, splitRestoreLine } from './restoreTokens';
+import { type EditBase, parseLineEdit } from './saveEdit';
 
 /** Per-line parse result that can be reused when the line is unchanged. */
-interface LineResult {
+export interface LineResult {
   text: string;
   table: string;
   family: Family;
   command?: Command;
+  /** A chain line's declaration (replayed on the builder when the line is reused). */
+  chain?: ChainDecl;
   diagnostics: Diagnostic[];
 }
+
+/** What a `:NAME POLICY [p:b]` line declares. */
+interface ChainDecl {
+  name: string;
+  policy: string;
+  declSpan: Span;
+  policySpan: Span;
+}
+
+/** Shared by the many lines without diagnostics (never written to). */
+const NO_DIAGNOSTICS: Diagnostic[] = [];
 
 /** State kept between parses of one document for the incremental path. */
 export interface SaveParseCache {
   lines: (LineResult | undefined)[];
   nextRuleId: number;
+  /** The rulesets of that parse: unchanged chains and tables are carried over (see adoptUnchanged). */
+  rulesets?: Partial<Record<Family, Ruleset>>;
+  /** What a one-line edit of that parse's text can be applied to (see saveEdit.ts). */
+  edit?: EditBase;
 }
 
 export interface SaveParseOptions {
@@ -54,6 +72,10 @@ export function detectSaveFamily(text: string): Family {
 export function parseSave(text: string, options: SaveParseOptions = {}): SaveParseResult {
   const family = options.family ?? detectSaveFamily(text);
   const prev = options.cache;
+  if (prev?.edit) {
+    const r = parseLineEdit(text, family, prev);
+    if (r) return r;
+  }
   const builder = new RulesetBuilder('save');
   const diagnostics: Diagnostic[] = [];
   const commands: Command[] = [];
@@ -66,9 +88,17 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
   let tableName = '';
   let crlfReported = false;
   let lastLine = 0;
+  // For the one-line edit path: where each line starts, the line each diagnostic comes from,
+  // and whether every command appends (then a rule's place depends on nothing else).
+  const lineStarts = new Int32Array(lines.length + 1);
+  const diagLine: number[] = [];
+  let onlyAppends = true;
 
-  for (let ln = 0; ln < lines.length; ln++) {
+  for (let ln = 0, at = 0; ln < lines.length; ln++) {
     let raw = lines[ln];
+    lineStarts[ln] = at;
+    at += raw.length + 1;
+    while (diagLine.length < diagnostics.length) diagLine.push(ln - 1);
     if (raw.length === 0) continue;
     if (raw.charCodeAt(raw.length - 1) === 13) {
       // iptables-restore keeps the \r as part of the line's last word. Whether that breaks the
@@ -90,7 +120,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
     const first = raw.charCodeAt(0);
     if (first === 35 /* # */) continue;
     if (raw.length === 0) continue;
-    if (/^[ \t]+$/.test(raw)) {
+    if ((first === 32 || first === 9) && /^[ \t]+$/.test(raw)) {
       // An empty line is skipped, but one of spaces or tabs is a command line without a command.
       diagnostics.push({
         code: 'whitespace-line',
@@ -165,23 +195,32 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
       });
       continue;
     }
+    // Reuse the previous parse of the line when possible.
+    const old = prev?.lines[ln];
+    const reuse = old !== undefined && old.text === raw && old.table === tableName && old.family === family;
     if (first === 58 /* : */) {
-      parseChainLine(raw, ln, table, builder);
+      const res = reuse && old.command === undefined ? old : parseChainLine(raw, ln, tableName, family);
+      cache.lines[ln] = res;
+      for (let d = 0; d < res.diagnostics.length; d++) builder.diagnostics.push(res.diagnostics[d]);
+      const decl = res.chain;
+      if (decl) builder.declareChain(table, decl.name, decl.policy, decl.declSpan, decl.policySpan);
       continue;
     }
 
-    // A rule command, possibly with a [pkts:bytes] prefix. Reuse the previous parse when possible.
-    const old = prev?.lines[ln];
+    // A rule command, possibly with a [pkts:bytes] prefix.
     let res: LineResult;
-    if (old && old.text === raw && old.table === tableName && old.family === family) res = old;
+    if (reuse && old.chain === undefined) res = old;
     else res = parseRuleLine(raw, ln, tableName, family, nextRuleId);
     cache.lines[ln] = res;
     for (let d = 0; d < res.diagnostics.length; d++) diagnostics.push(res.diagnostics[d]);
+    if (res.command?.op !== 'append') onlyAppends = false;
     if (res.command) {
       commands.push(res.command);
       builder.apply(res.command);
     }
   }
+  lineStarts[lines.length] = text.length + 1;
+  while (diagLine.length < diagnostics.length) diagLine.push(lines.length - 1);
   if (table) {
     diagnostics.push({
       code: 'missing-commit',
@@ -192,66 +231,85 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
     });
   }
   for (const d of builder.diagnostics) diagnostics.push(d);
+  if (prev?.rulesets) adoptUnchanged(builder.rulesets, prev.rulesets);
+  cache.rulesets = builder.rulesets;
+  cache.edit = { text, family, onlyAppends, commands, diagnostics, diagLine, lineStarts };
   return { form: 'save', rulesets: builder.rulesets, commands, diagnostics, lineCount: lines.length, cache };
 }
 
-function parseChainLine(raw: string, ln: number, table: Table, builder: RulesetBuilder): void {
+function parseChainLine(raw: string, ln: number, table: string, family: Family): LineResult {
+  const diagnostics: Diagnostic[] = [];
+  const result = (chain?: ChainDecl): LineResult => ({
+    text: raw,
+    table,
+    family,
+    chain,
+    diagnostics: diagnostics.length > 0 ? diagnostics : NO_DIAGNOSTICS,
+  });
   const { tokens } = splitRestoreLine(raw, ln, 1);
   const nameTok = tokens[0];
   const fullSpan: Span = { line: ln, character: 0, endLine: ln, endCharacter: raw.length };
   if (!nameTok || raw[1] === ' ' || raw[1] === '\t') {
-    builder.diagnostics.push({
+    diagnostics.push({
       code: 'bad-chain-line',
       severity: 'error',
       message: 'chain declaration without a name',
       span: fullSpan,
     });
-    return;
+    return result();
   }
   if (nameTok.text.length > 28) {
-    builder.diagnostics.push({
+    diagnostics.push({
       code: 'bad-chain-name',
       severity: 'error',
       message: `invalid chain name "${nameTok.text}": longer than 28 characters`,
       span: nameTok.span,
     });
-    return;
+    return result();
   }
   const policyTok: Token | undefined = tokens[1];
   if (!policyTok) {
-    builder.diagnostics.push({
+    diagnostics.push({
       code: 'bad-chain-line',
       severity: 'error',
       message: `no policy specified for chain ${nameTok.text} (write ACCEPT/DROP for built-in chains, - for user-defined ones)`,
       span: fullSpan,
     });
-    return;
+    return result();
   }
   const pol = policyTok.text;
-  const declSpan: Span = { line: ln, character: 0, endLine: ln, endCharacter: nameTok.span.endCharacter };
+  const declSpan: Span = { line: ln, character: 0, endLine: ln, endCharacter: nameTok.endCharacter };
+  const policySpan = policyTok.span;
   if (pol !== '-' && pol !== 'ACCEPT' && pol !== 'DROP') {
-    builder.diagnostics.push({
+    diagnostics.push({
       code: 'bad-policy',
       severity: 'error',
       message: `bad policy "${pol}" for chain ${nameTok.text}: use ACCEPT or DROP (built-in chains) or - (user-defined chains)`,
-      span: policyTok.span,
+      span: policySpan,
       data: { policy: pol },
     });
   }
   const counters = tokens[2];
   if (counters && !/^\[[0-9]+:[0-9]+\]$/.test(counters.text)) {
     // iptables-restore ignores chain counters unless run with -c (which then rejects these).
-    builder.diagnostics.push({
+    diagnostics.push({
       code: 'bad-counters',
       severity: 'warning',
       message: `malformed counters "${counters.text}" (expected [packets:bytes]): ignored, but iptables-restore -c would reject them`,
       span: counters.span,
     });
   }
-  builder.declareChain(table, nameTok.text, pol, declSpan, policyTok.span);
+  return result({ name: nameTok.text, policy: pol, declSpan, policySpan });
 }
 
-function parseRuleLine(line: string, ln: number, table: string, family: Family, nextRuleId: () => number): LineResult {
+/** Parses a rule command line (with its optional `[pkts:bytes]` prefix). */
+export function parseRuleLine(
+  line: string,
+  ln: number,
+  table: string,
+  family: Family,
+  nextRuleId: () => number,
+): LineResult {
   const diagnostics: Diagnostic[] = [];
   let raw = line;
   let from = 0;
@@ -295,7 +353,8 @@ function parseRuleLine(line: string, ln: number, table: string, family: Family, 
       span: { line: ln, character: unterminatedQuoteAt, endLine: ln, endCharacter: raw.length },
     });
   }
-  if (tokens.length === 0) return { text: line, table, family, diagnostics };
+  if (tokens.length === 0)
+    return { text: line, table, family, diagnostics: diagnostics.length > 0 ? diagnostics : NO_DIAGNOSTICS };
   for (const t of tokens) {
     if (t.text.length > MAX_PARAM_LENGTH) {
       diagnostics.push({
@@ -328,7 +387,13 @@ function parseRuleLine(line: string, ln: number, table: string, family: Family, 
   const span: Span = { line: ln, character: k, endLine: ln, endCharacter: raw.length };
   const r = parseCommand(tokens, { family, mode: 'restore', table, nextRuleId, counters, span, sourceLine: raw });
   for (const d of r.diagnostics) diagnostics.push(d);
-  return { text: line, table, family, command: r.command, diagnostics };
+  return {
+    text: line,
+    table,
+    family,
+    command: r.command,
+    diagnostics: diagnostics.length > 0 ? diagnostics : NO_DIAGNOSTICS,
+  };
 }
 
 /**

@@ -1,0 +1,155 @@
+/**
+ * The one-line edit path of the save parser: when a new version of a document differs from the
+ * previous one inside a single rule line (the usual keystroke), and every command of the previous
+ * parse was an append, only that line is parsed again; the new rule takes the old one's place in
+ * its chain and everything else (lines, commands, other chains and tables, diagnostics) is shared
+ * with the previous parse. Whenever any condition for that does not hold, the caller parses the
+ * document as usual (which still reuses unchanged lines). The result is the same either way.
+ */
+import type { Command, Diagnostic, Family, Ruleset } from '../model';
+import { type LineResult, parseRuleLine, type SaveParseCache, type SaveParseResult } from './save';
+
+/** What the previous parse leaves for the edit path. */
+export interface EditBase {
+  text: string;
+  family: Family;
+  /** Every command was an append (so a rule's place in its chain depends on nothing else). */
+  onlyAppends: boolean;
+  commands: Command[];
+  diagnostics: Diagnostic[];
+  /** Source line of each of the first diagnostics (the per-line ones; the rest are the tail). */
+  diagLine: number[];
+  /** Offset where each line starts (and one past the end). */
+  lineStarts: Int32Array;
+}
+
+/** Chunk size for comparing the two texts (slices compare natively). */
+const CHUNK = 4096;
+
+/** Length of the common prefix of `a` and `b`. */
+function commonPrefix(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i + CHUNK <= n && a.slice(i, i + CHUNK) === b.slice(i, i + CHUNK)) i += CHUNK;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
+/** Length of the common suffix of `a` and `b`, at most `max`. */
+function commonSuffix(a: string, b: string, max: number): number {
+  let k = 0;
+  while (
+    k + CHUNK <= max &&
+    a.slice(a.length - k - CHUNK, a.length - k) === b.slice(b.length - k - CHUNK, b.length - k)
+  )
+    k += CHUNK;
+  while (k < max && a.charCodeAt(a.length - k - 1) === b.charCodeAt(b.length - k - 1)) k++;
+  return k;
+}
+
+/** The line containing offset `at` (binary search in the line starts). */
+function lineOf(starts: Int32Array, lineCount: number, at: number): number {
+  let lo = 0;
+  let hi = lineCount - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Whether parseSave would read the line as a rule command (inside a table). */
+function isRuleLine(raw: string): boolean {
+  if (raw.length === 0 || raw.charCodeAt(raw.length - 1) === 13) return false;
+  const c = raw.charCodeAt(0);
+  if (c === 35 /* # */ || c === 42 /* * */ || c === 58 /* : */) return false;
+  if (raw.startsWith('COMMIT')) return false;
+  return !/^[ \t]+$/.test(raw);
+}
+
+/**
+ * Parses `text` as a one-line edit of the parse `prev` was left by, or returns undefined when
+ * the edit is not of that kind (then parse as usual).
+ */
+export function parseLineEdit(text: string, family: Family, prev: SaveParseCache): SaveParseResult | undefined {
+  const base = prev.edit;
+  const rulesets = prev.rulesets;
+  if (!base || !rulesets || !base.onlyAppends || base.family !== family) return undefined;
+  const old = base.text;
+  if (old === text) return undefined;
+  const p = commonPrefix(old, text);
+  const s = commonSuffix(old, text, Math.min(old.length, text.length) - p);
+  // Only edits inside one line: no line break removed or added.
+  if (old.indexOf('\n', p) < old.length - s && old.indexOf('\n', p) >= 0) return undefined;
+  const added = text.indexOf('\n', p);
+  if (added >= 0 && added < text.length - s) return undefined;
+
+  const lineCount = prev.lines.length;
+  const ln = lineOf(base.lineStarts, lineCount, p);
+  const was = prev.lines[ln];
+  const oldCmd = was?.command;
+  const oldRule = oldCmd?.rule;
+  if (!was || !oldCmd || !oldRule || oldCmd.op !== 'append' || was.family !== family) return undefined;
+  const start = base.lineStarts[ln];
+  const nl = text.indexOf('\n', start);
+  const raw = text.slice(start, nl < 0 ? text.length : nl);
+  if (!isRuleLine(raw) || !isRuleLine(was.text)) return undefined;
+
+  let nextRuleId = prev.nextRuleId;
+  const res: LineResult = parseRuleLine(raw, ln, was.table, family, () => nextRuleId++);
+  const cmd = res.command;
+  const rule = cmd?.rule;
+  if (!cmd || !rule || cmd.op !== 'append' || cmd.chain !== oldCmd.chain || cmd.table !== oldCmd.table)
+    return undefined;
+
+  // The old rule's place: its chain must hold it (it does unless the append failed).
+  const rs = rulesets[family];
+  const table = rs?.tables.get(was.table);
+  const chain = table?.chains.get(oldRule.chain);
+  const at = chain ? chain.rules.indexOf(oldRule) : -1;
+  const cmdAt = base.commands.indexOf(oldCmd);
+  if (!rs || !table || !chain || at < 0 || cmdAt < 0) return undefined;
+
+  // Copies of the containers on the way to the rule; everything else is shared.
+  const rules = chain.rules.slice();
+  rules[at] = rule;
+  const chains = new Map(table.chains);
+  chains.set(chain.name, { ...chain, rules });
+  const tables = new Map(rs.tables);
+  tables.set(table.name, { ...table, chains });
+  const nextRulesets: Partial<Record<Family, Ruleset>> = { ...rulesets, [family]: { ...rs, tables } };
+  const commands = base.commands.slice();
+  commands[cmdAt] = cmd;
+  const lines = prev.lines.slice();
+  lines[ln] = res;
+
+  // The line's diagnostics in place of the old ones (per-line diagnostics are in line order).
+  const perLine = base.diagLine.length;
+  let from = 0;
+  while (from < perLine && base.diagLine[from] < ln) from++;
+  let to = from;
+  while (to < perLine && base.diagLine[to] === ln) to++;
+  const diagnostics = base.diagnostics.slice(0, from);
+  const diagLine = base.diagLine.slice(0, from);
+  for (const d of res.diagnostics) {
+    diagnostics.push(d);
+    diagLine.push(ln);
+  }
+  for (let i = to; i < base.diagnostics.length; i++) diagnostics.push(base.diagnostics[i]);
+  for (let i = to; i < perLine; i++) diagLine.push(base.diagLine[i]);
+
+  let lineStarts = base.lineStarts;
+  const delta = text.length - old.length;
+  if (delta !== 0) {
+    lineStarts = lineStarts.slice();
+    for (let i = ln + 1; i < lineStarts.length; i++) lineStarts[i] += delta;
+  }
+  const cache: SaveParseCache = {
+    lines,
+    nextRuleId,
+    rulesets: nextRulesets,
+    edit: { text, family, onlyAppends: true, commands, diagnostics, diagLine, lineStarts },
+  };
+  return { form: 'save', rulesets: nextRulesets, commands, diagnostics, lineCount, cache };
+}
