@@ -220,6 +220,20 @@ describe('shell scripts', () => {
 });
 
 describe('robustness', () => {
+  test('at most 1000 problems are published, with a final note saying how many more there are', async () => {
+    const u = uri();
+    const lines = ['*filter', ':INPUT ACCEPT [0:0]'];
+    for (let i = 0; i < 1500; i++) lines.push(`-A INPUT -s 10.0.${i >> 8}.${i & 255} -j NOSUCHCHAIN${i}`);
+    lines.push('COMMIT');
+    await client.open(u, 'iptables', `${lines.join('\n')}\n`);
+    const p = await client.waitForDiagnostics(u, (d) => d.diagnostics.length > 0, 60_000);
+    assert.equal(p.diagnostics.length, 1001);
+    const note = p.diagnostics[1000];
+    assert.equal(note.code, 'too-many-problems');
+    assert.equal(note.severity, DiagnosticSeverity.Information);
+    assert.match(note.message, /^500 more problems/);
+  });
+
   test('garbage and huge documents do not crash the server; it keeps answering', async () => {
     const garbage = uri();
     const bytes: string[] = [];

@@ -210,6 +210,17 @@ export const SEMANTIC_CODES: readonly DiagnosticCodeInfo[] = [
     form: 'shell',
     source: 'parser',
   },
+  {
+    code: 'too-many-problems',
+    severity: 'information',
+    title: 'More problems than shown',
+    description:
+      'The language server publishes at most 1000 problems per document and ends the list with this note saying how many more there are; `iptables-sim lint` prints them all.',
+    failing: '*filter\n# ... more than 1000 rules that each have a problem ...\nCOMMIT\n',
+    passing: '*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n',
+    untestable: 'emitted by the language server, not the language service (tested in test/protocol)',
+    source: 'server',
+  },
   // ---- suppression comments
   {
     code: 'unknown-suppression-code',

@@ -42,7 +42,8 @@ export interface DiagnosticCodeInfo {
   /** The examples are shell scripts (default: iptables-save/restore input). */
   form?: 'shell';
   /** Who reports it: the parser (syntax and ruleset building) or the analyses. */
-  source: 'parser' | 'analysis' | 'suppression';
+  /** Who emits it: the parsers, the analyses, suppression handling, or the language server itself. */
+  source: 'parser' | 'analysis' | 'suppression' | 'server';
 }
 
 const CATALOGUE: readonly DiagnosticCodeInfo[] = [...SYNTAX_CODES, ...SEMANTIC_CODES];
