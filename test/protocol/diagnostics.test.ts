@@ -53,7 +53,8 @@ describe('iptables-save documents', () => {
       end: { line: BAD_OPTION_LINE, character: BAD_OPTION_START + '--dprot'.length },
     });
     assert.match(d.message, /--dprot/);
-    assert.deepEqual(d.data, { option: 'dprot' });
+    assert.deepEqual(d.data, { option: 'dprot', suggestion: 'dport' });
+    assert.match(d.message, /did you mean "--dport"/);
   });
 
   test('an incremental edit that fixes the error clears the diagnostics; close leaves nothing', async () => {

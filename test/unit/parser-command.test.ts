@@ -205,3 +205,18 @@ test('what iptables 1.8.9 accepts with a warning at most (found by the mutation 
   }
   assert.deepEqual(errorCodes(parse('-A INPUT -j REJECT --reject-with nonsense').ds), ['bad-argument']);
 });
+
+test('an unknown option that is a typo of an available one says which (and carries it for a quick fix)', () => {
+  const { ds } = parse('-A INPUT -p tcp --dprot 22 -j ACCEPT');
+  assert.deepEqual(errorCodes(ds), ['unknown-option']);
+  assert.match(ds[0].message, /did you mean "--dport"\?/);
+  assert.deepEqual(ds[0].data, { option: 'dprot', suggestion: 'dport' });
+  // only options available at that point are suggested: no -m comment loaded, no --comment
+  const far = parse('-A INPUT --commnet x -j ACCEPT');
+  assert.equal(far.ds[0].data?.suggestion, undefined);
+  // target options once the target is loaded
+  const nat = parse('-A PREROUTING -p tcp -j DNAT --to-destinaton 10.0.0.1');
+  assert.equal(nat.ds[0].data?.suggestion, 'to-destination');
+  // nothing close: no suggestion
+  assert.equal(parse('-A INPUT --zzzzzzzz -j ACCEPT').ds[0].data?.suggestion, undefined);
+});

@@ -44,7 +44,7 @@ import {
   sameOwner,
   type TableEntry,
 } from './optionTable';
-import { suggestModuleFor } from './suggest';
+import { closestOptionName, suggestModuleFor } from './suggest';
 import { endOf, isLineToken, ParsedOption, ParsedTarget, spanFromTokens, startOf } from './uses';
 
 function spanOf(tokens: Token[], from: number, to: number): Span {
@@ -565,6 +565,18 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
           what: hint.what,
         },
       );
+      return;
+    }
+    const names: string[] = [];
+    for (const e of BUILTIN_LONG) if (builtinInFamily(e, family)) names.push(e.long);
+    if (targetLoaded) for (const e of targetLoaded.entries) names.push(e.long);
+    for (const l of loadedMatches) for (const e of l.entries) names.push(e.long);
+    const suggestion = closestOptionName(name, names);
+    if (suggestion) {
+      err(optTok.span, `unknown option "${optTok.text}" (did you mean "--${suggestion}"?)`, 'unknown-option', {
+        option: name,
+        suggestion,
+      });
       return;
     }
     err(optTok.span, `unknown option "${optTok.text}"`, 'unknown-option', { option: name });

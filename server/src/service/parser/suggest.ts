@@ -56,3 +56,42 @@ function findOptionOwner(name: string, family: Family): ExtensionSpec | undefine
   if (s?.families.includes(family)) return s;
   return undefined;
 }
+
+/**
+ * Edit distance with adjacent transpositions (optimal string alignment), giving up above `max`.
+ * Enough to catch the usual typos in option names (`--dprot`, `--sprot`, `--to-destinaton`).
+ */
+function distance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) rows.push([i]);
+  for (let j = 1; j <= b.length; j++) rows[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    let best = max + 1;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2][j - 2] + 1);
+      rows[i][j] = d;
+      if (d < best) best = d;
+    }
+    if (best > max) return max + 1;
+  }
+  return rows[a.length][b.length];
+}
+
+/** The option name among `candidates` closest to the unknown `name`, if it is a likely typo. */
+export function closestOptionName(name: string, candidates: Iterable<string>): string | undefined {
+  const max = name.length <= 4 ? 1 : 2;
+  let found: string | undefined;
+  let best = max + 1;
+  for (const c of candidates) {
+    if (c === name) continue;
+    const d = distance(name, c, max);
+    if (d < best) {
+      best = d;
+      found = c;
+    }
+  }
+  return found;
+}
