@@ -2,7 +2,7 @@
  * Argument specifications shared by many registry entries (ports, marks, addresses...), so that
  * the extension data files stay short and use one grammar for the same kind of value.
  */
-import type { ArgSpec } from './types';
+import type { ArgSpec, OptionSpec } from './types';
 
 /** Largest 64-bit counter value we can represent exactly (quota, set counters...). */
 export const U64_MAX = Number.MAX_SAFE_INTEGER;
@@ -43,3 +43,20 @@ export const ADDRTYPES: ArgSpec = {
   ],
   caseInsensitive: true,
 };
+
+/**
+ * `--sport`/`--dport` (with their `--source-port`/`--destination-port` aliases) of a protocol
+ * match, whose ports follow `arg`'s grammar.
+ */
+export function portOptions(arg: ArgSpec, note = ''): OptionSpec[] {
+  return [
+    { name: 'sport', aliases: ['source-port'], args: [arg], negatable: true, doc: `Source port or range${note}.` },
+    {
+      name: 'dport',
+      aliases: ['destination-port'],
+      args: [arg],
+      negatable: true,
+      doc: `Destination port or range${note}.`,
+    },
+  ];
+}

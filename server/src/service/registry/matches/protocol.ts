@@ -4,7 +4,7 @@
  * and repetition as iptables 1.8.9 registers them; kernel restrictions as verified by loading rules
  * into a network namespace. Documentation is our own wording.
  */
-import { PORT_LIST, PORT_RANGE, TCP_PORT_RANGE, UDP_PORT_RANGE } from '../common';
+import { PORT_LIST, PORT_RANGE, portOptions, TCP_PORT_RANGE, UDP_PORT_RANGE } from '../common';
 import type { MatchSpec } from '../types';
 
 export const PROTOCOL_MATCHES: readonly MatchSpec[] = [
@@ -16,20 +16,7 @@ export const PROTOCOL_MATCHES: readonly MatchSpec[] = [
     doc: 'Matches fields of the TCP header. Loaded automatically by `-p tcp` when one of its options is used; needs `-p tcp` (not negated).',
     kernel: { protocols: ['tcp'] },
     options: [
-      {
-        name: 'sport',
-        aliases: ['source-port'],
-        args: [TCP_PORT_RANGE],
-        negatable: true,
-        doc: 'Source port or range (port[:port]); service names are looked up for tcp.',
-      },
-      {
-        name: 'dport',
-        aliases: ['destination-port'],
-        args: [TCP_PORT_RANGE],
-        negatable: true,
-        doc: 'Destination port or range (port[:port]); service names are looked up for tcp.',
-      },
+      ...portOptions(TCP_PORT_RANGE, ' (port[:port]); service names are looked up for tcp'),
       {
         name: 'syn',
         args: [],
@@ -62,22 +49,7 @@ export const PROTOCOL_MATCHES: readonly MatchSpec[] = [
     summary: 'UDP header: ports',
     doc: 'Matches UDP source and destination ports. Loaded automatically by `-p udp`; needs `-p udp` (not negated).',
     kernel: { protocols: ['udp'] },
-    options: [
-      {
-        name: 'sport',
-        aliases: ['source-port'],
-        args: [UDP_PORT_RANGE],
-        negatable: true,
-        doc: 'Source port or range.',
-      },
-      {
-        name: 'dport',
-        aliases: ['destination-port'],
-        args: [UDP_PORT_RANGE],
-        negatable: true,
-        doc: 'Destination port or range.',
-      },
-    ],
+    options: [...portOptions(UDP_PORT_RANGE)],
   },
   {
     kind: 'match',
@@ -87,20 +59,7 @@ export const PROTOCOL_MATCHES: readonly MatchSpec[] = [
     doc: 'Matches fields of the SCTP common header and chunks. Requires `-p sctp`.',
     kernel: { protocols: ['sctp'] },
     options: [
-      {
-        name: 'sport',
-        aliases: ['source-port'],
-        args: [PORT_RANGE],
-        negatable: true,
-        doc: 'Source port or range.',
-      },
-      {
-        name: 'dport',
-        aliases: ['destination-port'],
-        args: [PORT_RANGE],
-        negatable: true,
-        doc: 'Destination port or range.',
-      },
+      ...portOptions(PORT_RANGE),
       {
         name: 'chunk-types',
         args: [
@@ -120,20 +79,7 @@ export const PROTOCOL_MATCHES: readonly MatchSpec[] = [
     doc: 'Matches fields of the DCCP header. Requires `-p dccp`.',
     kernel: { protocols: ['dccp'] },
     options: [
-      {
-        name: 'sport',
-        aliases: ['source-port'],
-        args: [PORT_RANGE],
-        negatable: true,
-        doc: 'Source port or range.',
-      },
-      {
-        name: 'dport',
-        aliases: ['destination-port'],
-        args: [PORT_RANGE],
-        negatable: true,
-        doc: 'Destination port or range.',
-      },
+      ...portOptions(PORT_RANGE),
       {
         name: 'dccp-types',
         args: [
