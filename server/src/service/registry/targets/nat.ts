@@ -5,7 +5,13 @@
  * into a network namespace. Documentation is our own wording.
  */
 import { ADDRESS, NAT_RANGE, PORT_SPEC } from '../common';
-import type { TargetSpec } from '../types';
+import type { OptionSpec, TargetSpec } from '../types';
+
+/** The prefix pair of the NPTv6 targets (SNPT and DNPT take the same options). */
+const NPT_OPTIONS: OptionSpec[] = [
+  { name: 'src-pfx', args: [ADDRESS], doc: 'Prefix to translate from.' },
+  { name: 'dst-pfx', args: [ADDRESS], doc: 'Prefix to translate to.' },
+];
 
 export const NAT_TARGETS: readonly TargetSpec[] = [
   {
@@ -146,18 +152,7 @@ export const NAT_TARGETS: readonly TargetSpec[] = [
     doc: 'Stateless IPv6-to-IPv6 prefix translation of the destination address (RFC 6296), paired with SNPT. Only in mangle PREROUTING and OUTPUT.',
     requireOneOf: [['src-pfx'], ['dst-pfx']],
     kernel: { tables: ['mangle'], hooks: ['PREROUTING', 'OUTPUT'] },
-    options: [
-      {
-        name: 'src-pfx',
-        args: [ADDRESS],
-        doc: 'Prefix to translate from.',
-      },
-      {
-        name: 'dst-pfx',
-        args: [ADDRESS],
-        doc: 'Prefix to translate to.',
-      },
-    ],
+    options: NPT_OPTIONS,
   },
   {
     kind: 'target',
@@ -168,17 +163,6 @@ export const NAT_TARGETS: readonly TargetSpec[] = [
     doc: 'Stateless IPv6-to-IPv6 prefix translation of the source address (RFC 6296), paired with DNPT. Only in mangle INPUT and POSTROUTING.',
     requireOneOf: [['src-pfx'], ['dst-pfx']],
     kernel: { tables: ['mangle'], hooks: ['INPUT', 'POSTROUTING'] },
-    options: [
-      {
-        name: 'src-pfx',
-        args: [ADDRESS],
-        doc: 'Prefix to translate from.',
-      },
-      {
-        name: 'dst-pfx',
-        args: [ADDRESS],
-        doc: 'Prefix to translate to.',
-      },
-    ],
+    options: NPT_OPTIONS,
   },
 ];
