@@ -254,6 +254,29 @@ export function ethernetFrame(dstMac: string, srcMac: string, ipPacket: Buffer):
 }
 
 /**
+ * Decodes a TCP or UDP header (`proto` 6 or 17) into `h`, and its payload length into `tail`.
+ * Shared by the IPv4 and IPv6 decoders; false for other protocols or a truncated header.
+ */
+export function decodeTransport(proto: number, t: Buffer, l4len: number, h: Header, tail: Header): boolean {
+  if (proto === 6 && t.length >= 14) {
+    h.sport = t.readUInt16BE(0);
+    h.dport = t.readUInt16BE(2);
+    h.flags = tcpFlagsString(t[13]);
+    h.seq = t.readUInt32BE(4);
+    h.ack = t.readUInt32BE(8);
+    tail.payload_len = l4len - (t[12] >> 4) * 4;
+    return true;
+  }
+  if (proto === 17 && t.length >= 4) {
+    h.sport = t.readUInt16BE(0);
+    h.dport = t.readUInt16BE(2);
+    tail.payload_len = l4len - 8;
+    return true;
+  }
+  return false;
+}
+
+/**
  * Decodes an IPv4 header and what follows it (possibly truncated, as in nf_tables trace events
  * where the transport header comes separately: pass it as `l4`).
  */
@@ -267,17 +290,8 @@ export function decodeIpv4(ip: Buffer, l4?: Buffer): Header | null {
   const t = l4 ?? ip.subarray(ihl);
   const l4len = totalLen - ihl;
   const tail: Header = {};
-  if (proto === 6 && t.length >= 14) {
-    h.sport = t.readUInt16BE(0);
-    h.dport = t.readUInt16BE(2);
-    h.flags = tcpFlagsString(t[13]);
-    h.seq = t.readUInt32BE(4);
-    h.ack = t.readUInt32BE(8);
-    tail.payload_len = l4len - (t[12] >> 4) * 4;
-  } else if (proto === 17 && t.length >= 4) {
-    h.sport = t.readUInt16BE(0);
-    h.dport = t.readUInt16BE(2);
-    tail.payload_len = l4len - 8;
+  if (decodeTransport(proto, t, l4len, h, tail)) {
+    // TCP or UDP, decoded
   } else if (proto === 1 && t.length >= 2) {
     h.icmp_type = t[0];
     h.icmp_code = t[1];

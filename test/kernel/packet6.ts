@@ -10,11 +10,11 @@ import {
   bytesToMac,
   decodeFrame,
   decodeIpv4,
+  decodeTransport,
   type Header,
   macToBytes,
   type PacketFields,
   protoName,
-  tcpFlagsString,
 } from './packet';
 
 /** Whether an address is written as IPv6. */
@@ -231,17 +231,8 @@ export function decodeIpv6(ip: Buffer, l4?: Buffer): Header | null {
   const t = l4 ?? ip.subarray(off);
   const l4len = payloadLen + 40 - off;
   const tail: Header = {};
-  if (next === 6 && t.length >= 14) {
-    h.sport = t.readUInt16BE(0);
-    h.dport = t.readUInt16BE(2);
-    h.flags = tcpFlagsString(t[13]);
-    h.seq = t.readUInt32BE(4);
-    h.ack = t.readUInt32BE(8);
-    tail.payload_len = l4len - (t[12] >> 4) * 4;
-  } else if (next === 17 && t.length >= 4) {
-    h.sport = t.readUInt16BE(0);
-    h.dport = t.readUInt16BE(2);
-    tail.payload_len = l4len - 8;
+  if (decodeTransport(next, t, l4len, h, tail)) {
+    // TCP or UDP, decoded
   } else if (next === 58 && t.length >= 2) {
     h.icmp_type = t[0];
     h.icmp_code = t[1];
