@@ -212,6 +212,13 @@ function restricted(spec: ExtensionSpec): boolean {
 
 const VALUE_RESTRICTED = new Set(VALUE_RESTRICTIONS.map((r) => r.name));
 
+/** Whether these checks read the values of the rule's options (not only which options it has). */
+export function readsValues(rule: Rule): boolean {
+  for (const m of rule.matches) if (VALUE_RESTRICTED.has(m.module)) return true;
+  const t = rule.target;
+  return t !== undefined && (VALUE_RESTRICTED.has(t.name) || t.name === 'TCPMSS');
+}
+
 /** Checks every match and the target of one rule. */
 export function checkRuleExtensions(ctx: TableContext, rule: Rule): void {
   if (rule.broken) return;

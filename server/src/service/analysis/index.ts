@@ -12,6 +12,7 @@
  */
 import type { Chain, Diagnostic, Family, ParsedDocument, Rule } from '../model';
 import { isBuiltinTable } from '../model';
+import { FastRule } from '../parser/fastRule';
 import { checkChainJumpTargets, checkTableChains } from './chains';
 import type { TableContext } from './context';
 import { checkRuleDeprecated } from './deprecated';
@@ -32,9 +33,13 @@ import {
   type TableState,
   tableStates,
 } from './memo';
+import { shapeFacts } from './shapes';
 import { checkChainUnreachable } from './unreachable';
 
 const TABLE_INDEX: Record<string, number> = { raw: 0, mangle: 1, nat: 2, filter: 3, security: 4 };
+
+/** Chain names the per-rule checks treat apart (iptables refuses -i/-o in them by name). */
+const NAMED_CHAINS: Record<string, number> = { OUTPUT: 1, POSTROUTING: 2, PREROUTING: 3, INPUT: 4 };
 
 /**
  * Runs every semantic analysis on the document's final rulesets. Returns the diagnostics in no
@@ -118,11 +123,18 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
       let e = NONE;
       let f = NONE;
       let d = NONE;
+      const shapeKey = key * 8 + (NAMED_CHAINS[chain.name] ?? 0);
       for (let i = 0; i < rules.length; i++) {
         const rule = rules[i];
+        // A fast-lane rule whose shape was found clean in this context is clean too (unless the
+        // checks read its values), and its details need not be built.
+        const facts = rule instanceof FastRule ? shapeFacts(rule.plan) : undefined;
+        if (facts?.clean.has(shapeKey)) continue;
+        const before = e.length + f.length + d.length;
         e = collect(ctx, e, checkRuleExtensions, rule);
         f = collect(ctx, f, checkRuleInterfaces, rule);
         d = collect(ctx, d, checkRuleDeprecated, rule);
+        if (facts && !facts.valueSensitive && e.length + f.length + d.length === before) facts.clean.add(shapeKey);
       }
       m.key = key;
       m.graphToken = graphToken;
@@ -152,11 +164,31 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
   for (const x of ext) out.push(x);
   for (const x of iface) out.push(x);
   for (const x of jumps) out.push(x);
-  checkTableChains(ctx);
+  // The whole-table checks read the graph and the chain names only: same graph, same findings.
+  let tableChecks: Diagnostic[];
+  if (pred && pred.graphToken === graphToken && pred.chainSet === chainSet && pred.form === doc.form)
+    tableChecks = pred.tableChecks;
+  else {
+    tableChecks = [];
+    ctx.out = tableChecks;
+    checkTableChains(ctx);
+    ctx.out = out;
+  }
+  for (const x of tableChecks) out.push(x);
   for (const x of unreachable) out.push(x);
   for (const x of depr) out.push(x);
 
-  const state: TableState = { family, form: doc.form, tableName: table.name, chains, graph, graphToken, chainSet, out };
+  const state: TableState = {
+    family,
+    form: doc.form,
+    tableName: table.name,
+    chains,
+    graph,
+    graphToken,
+    chainSet,
+    out,
+    tableChecks,
+  };
   tableStates.set(table, state);
   for (let i = 0; i < chains.length && i < OWNED_CHAINS; i++) chainOwner.set(chains[i], state);
   return out;
@@ -183,8 +215,10 @@ function collect(
 
 /** Runs a per-chain check; its findings, or NONE. */
 function collectChain(ctx: TableContext, check: (ctx: TableContext, chain: Chain) => void, chain: Chain): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  ctx.out = out;
+  ctx.out = scratch;
   check(ctx, chain);
-  return out.length > 0 ? out : NONE;
+  if (scratch.length === 0) return NONE;
+  const out = scratch.slice();
+  scratch.length = 0;
+  return out;
 }

@@ -29,6 +29,8 @@ export interface TableState {
   chainSet: number;
   /** Every finding of the table, in order. */
   out: Diagnostic[];
+  /** The findings of the whole-table chain checks (loops, unused chains, chain names). */
+  tableChecks: Diagnostic[];
 }
 
 /** One chain's findings, when it has any. */

@@ -5,9 +5,11 @@
  * one), hence a warning.
  */
 import type { Chain, OptionUse, Rule } from '../model';
+import { FastRule } from '../parser/fastRule';
 import type { AddrMask } from '../registry/argtypes';
 import { findTarget } from '../registry/index';
 import { report, type TableContext } from './context';
+import { shapeFacts } from './shapes';
 
 function matchesEveryAddress(opt: OptionUse | undefined): boolean {
   if (!opt) return true;
@@ -20,15 +22,26 @@ function matchesEveryInterface(opt: OptionUse | undefined): boolean {
   return !opt.negated && opt.args[0]?.text === '+';
 }
 
-/** Whether the rule matches every packet (only always-true options and the comment match). */
-export function isUnconditional(rule: Rule): boolean {
+/**
+ * Whether a rule with these options could match every packet, whatever their values: no fragment
+ * option, no protocol but "all", no match but comment (addresses and interfaces then decide).
+ */
+export function mayMatchEverything(rule: Rule): boolean {
   const b = rule.base;
   if (b.fragment) return false;
   if (b.protocol && (b.protocol.negated || b.protocol.value !== 0)) return false;
-  if (!matchesEveryAddress(b.source) || !matchesEveryAddress(b.destination)) return false;
-  if (!matchesEveryInterface(b.inInterface) || !matchesEveryInterface(b.outInterface)) return false;
   for (const m of rule.matches) if (m.module !== 'comment' || !m.known) return false;
   return true;
+}
+
+/** Whether the rule matches every packet (only always-true options and the comment match). */
+export function isUnconditional(rule: Rule): boolean {
+  // A fast-lane rule's shape usually answers without building the rule's details.
+  if (rule instanceof FastRule && !shapeFacts(rule.plan).mayMatchEverything) return false;
+  if (!mayMatchEverything(rule)) return false;
+  const b = rule.base;
+  if (!matchesEveryAddress(b.source) || !matchesEveryAddress(b.destination)) return false;
+  return matchesEveryInterface(b.inInterface) && matchesEveryInterface(b.outInterface);
 }
 
 /** Whether the rule's target ends the traversal of its chain. */

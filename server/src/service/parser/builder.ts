@@ -6,6 +6,7 @@
  */
 import type { Chain, Command, Diagnostic, DocumentForm, Family, Rule, Ruleset, Span, Table } from '../model';
 import { isBuiltinChain, isBuiltinTable } from '../model';
+import { plainRule } from './fastRule';
 import { withFields } from './uses';
 
 export class RulesetBuilder {
@@ -308,13 +309,17 @@ export class RulesetBuilder {
           return;
         }
         t.chains.delete(name);
-        t.chains.set(to, { ...c, name: to, rules: c.rules.map((r) => ({ ...r, chain: to })) });
+        t.chains.set(to, { ...c, name: to, rules: c.rules.map((r) => ({ ...plainRule(r), chain: to })) });
         // Rule objects are shared with the incremental parse cache: replace, never mutate.
         const jump = new RegExp(`(^|\\s)(-j|--jump|-g|--goto)(\\s+)${escapeRegExp(name)}(?=\\s|$)`);
         for (const ch of t.chains.values()) {
           ch.rules = ch.rules.map((r) =>
             r.target && !r.target.isExtension && r.target.name === name
-              ? { ...r, target: withFields(r.target, { name: to }), text: r.text.replace(jump, `$1$2$3${to}`) }
+              ? {
+                  ...plainRule(r),
+                  target: withFields(r.target, { name: to }),
+                  text: r.text.replace(jump, `$1$2$3${to}`),
+                }
               : r,
           );
         }

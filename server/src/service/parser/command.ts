@@ -30,7 +30,7 @@ import {
   STANDARD_VERDICTS,
   targetOfOtherFamily,
 } from '../registry/index';
-import type { OptionSpec } from '../registry/types';
+import type { ArgSpec, OptionSpec } from '../registry/types';
 import {
   BUILTIN_EXACT,
   BUILTIN_LONG,
@@ -73,6 +73,11 @@ export interface CommandContext {
    * rather than rebuilt from the words (cheaper, and exactly as written).
    */
   sourceLine?: string;
+  /**
+   * Told about every word whose value was checked, with the argument type it was checked as (the
+   * save parser's fast lane learns from it which words of a command shape carry values).
+   */
+  onValue?: (token: Token, arg: ArgSpec) => void;
 }
 
 export interface CommandParseResult {
@@ -280,6 +285,7 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
         continue;
       }
       const r = parseArg(tok.text, spec.args[k], family);
+      ctx.onValue?.(tok, spec.args[k]);
       if (r.error) {
         err(tok.span, r.error, r.code ?? 'bad-argument', { option: spec.name });
         return;
@@ -421,6 +427,7 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
           );
         } else if (nameTok) {
           const r = parseArg(name, CHAIN, family);
+          ctx.onValue?.(nameTok, CHAIN);
           if (r.error) err(nameTok.span, r.error, r.code ?? 'bad-argument');
         }
         return;

@@ -11,35 +11,21 @@
 import type { Command, Diagnostic, Family, ParsedDocument, Ruleset, Span, Table, Token } from '../model';
 import { isBuiltinTable } from '../model';
 import { adoptUnchanged, RulesetBuilder } from './builder';
-import { parseCommand } from './command';
-import { MAX_ARGC, MAX_PARAM_LENGTH, splitRestoreLine } from './restoreTokens';
+import { FastRule } from './fastRule';
+import { splitRestoreLine } from './restoreTokens';
+import { type LineResult, NO_DIAGNOSTICS, parseRuleLine } from './ruleLine';
 import { type EditBase, parseLineEdit } from './saveEdit';
-
-/** Per-line parse result that can be reused when the line is unchanged. */
-export interface LineResult {
-  text: string;
-  table: string;
-  family: Family;
-  command?: Command;
-  /** A chain line's declaration (replayed on the builder when the line is reused). */
-  chain?: ChainDecl;
-  diagnostics: Diagnostic[];
-}
+import { parseRuleFast } from './shapes';
 
 /** What a `:NAME POLICY [p:b]` line declares. */
-interface ChainDecl {
-  name: string;
-  policy: string;
-  declSpan: Span;
-  policySpan: Span;
-}
+type ChainDecl = NonNullable<LineResult['chain']>;
 
-/** Shared by the many lines without diagnostics (never written to). */
-const NO_DIAGNOSTICS: Diagnostic[] = [];
+export type { LineResult };
 
 /** State kept between parses of one document for the incremental path. */
 export interface SaveParseCache {
-  lines: (LineResult | undefined)[];
+  /** Per line: its parse result (a fast-lane rule is its own result). */
+  lines: (LineResult | FastRule | undefined)[];
   nextRuleId: number;
   /** The rulesets of that parse: unchanged chains and tables are carried over (see adoptUnchanged). */
   rulesets?: Partial<Record<Family, Ruleset>>;
@@ -50,13 +36,16 @@ export interface SaveParseCache {
 export interface SaveParseOptions {
   family?: Family;
   cache?: SaveParseCache;
+  /**
+   * Whether rule lines may take the fast lane (default true). Its rules build their details on
+   * demand from their line; callers that rewrite spans in place need plain objects.
+   */
+  fast?: boolean;
 }
 
 export interface SaveParseResult extends ParsedDocument {
   cache: SaveParseCache;
 }
-
-const RULE_COMMAND_RE = /^-[A-Za-z]|^--[a-z]/;
 
 /** Guesses the family of iptables-save text: the header, then IPv6-only syntax in rules. */
 export function detectSaveFamily(text: string): Family {
@@ -76,6 +65,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
     const r = parseLineEdit(text, family, prev);
     if (r) return r;
   }
+  const fast = options.fast !== false;
   const builder = new RulesetBuilder('save');
   const diagnostics: Diagnostic[] = [];
   const commands: Command[] = [];
@@ -197,7 +187,20 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
     }
     // Reuse the previous parse of the line when possible.
     const old = prev?.lines[ln];
-    const reuse = old !== undefined && old.text === raw && old.table === tableName && old.family === family;
+    if (old instanceof FastRule) {
+      if (old.src === raw && old.table === tableName && old.family === family) {
+        cache.lines[ln] = old;
+        commands.push(old);
+        builder.apply(old);
+        continue;
+      }
+    }
+    const reuse =
+      old !== undefined &&
+      !(old instanceof FastRule) &&
+      old.text === raw &&
+      old.table === tableName &&
+      old.family === family;
     if (first === 58 /* : */) {
       const res = reuse && old.command === undefined ? old : parseChainLine(raw, ln, tableName, family);
       cache.lines[ln] = res;
@@ -210,7 +213,16 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
     // A rule command, possibly with a [pkts:bytes] prefix.
     let res: LineResult;
     if (reuse && old.chain === undefined) res = old;
-    else res = parseRuleLine(raw, ln, tableName, family, nextRuleId);
+    else if (fast && (first === 45 /* - */ || first === 91) /* [ */) {
+      const r = parseRuleFast(raw, ln, tableName, family, nextRuleId);
+      if (r instanceof FastRule) {
+        cache.lines[ln] = r;
+        commands.push(r);
+        builder.apply(r);
+        continue;
+      }
+      res = r;
+    } else res = parseRuleLine(raw, ln, tableName, family, nextRuleId);
     cache.lines[ln] = res;
     for (let d = 0; d < res.diagnostics.length; d++) diagnostics.push(res.diagnostics[d]);
     if (res.command?.op !== 'append') onlyAppends = false;
@@ -233,7 +245,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
   for (const d of builder.diagnostics) diagnostics.push(d);
   if (prev?.rulesets) adoptUnchanged(builder.rulesets, prev.rulesets);
   cache.rulesets = builder.rulesets;
-  cache.edit = { text, family, onlyAppends, commands, diagnostics, diagLine, lineStarts };
+  cache.edit = { text, family, onlyAppends, commands, diagnostics, diagLine, lineStarts, fast };
   return { form: 'save', rulesets: builder.rulesets, commands, diagnostics, lineCount: lines.length, cache };
 }
 
@@ -302,100 +314,6 @@ function parseChainLine(raw: string, ln: number, table: string, family: Family):
   return result({ name: nameTok.text, policy: pol, declSpan, policySpan });
 }
 
-/** Parses a rule command line (with its optional `[pkts:bytes]` prefix). */
-export function parseRuleLine(
-  line: string,
-  ln: number,
-  table: string,
-  family: Family,
-  nextRuleId: () => number,
-): LineResult {
-  const diagnostics: Diagnostic[] = [];
-  let raw = line;
-  let from = 0;
-  let counters: { packets: bigint; bytes: bigint; span: Span } | undefined;
-  let k = 0;
-  while (raw.charCodeAt(k) === 32 || raw.charCodeAt(k) === 9) k++;
-  if (raw.charCodeAt(k) === 91 /* [ */) {
-    const tc = tokenizeRuleCounters(raw, k);
-    const sp: Span = { line: ln, character: k, endLine: ln, endCharacter: tc.close >= 0 ? tc.close + 1 : raw.length };
-    if (tc.error) {
-      diagnostics.push({
-        code: 'bad-counters',
-        severity: 'error',
-        message: `bad rule counters: iptables-restore says "${tc.error}" (write [packets:bytes])`,
-        span: sp,
-      });
-      return { text: line, table, family, diagnostics };
-    }
-    const m = /^\[([0-9]+):([0-9]+)\]$/.exec(raw.slice(k, tc.close + 1));
-    if (m) counters = { packets: BigInt(m[1]), bytes: BigInt(m[2]), span: sp };
-    else {
-      diagnostics.push({
-        code: 'bad-counters',
-        severity: 'warning',
-        message:
-          tc.truncateAt < raw.length
-            ? `malformed rule counters: iptables-restore splits them at the ':' in column ${tc.truncateAt + 1} and reads this line only up to there`
-            : 'malformed rule counters (expected [packets:bytes]): ignored, but iptables-restore -c would reject them',
-        span: sp,
-      });
-    }
-    from = tc.close + 1;
-    if (tc.truncateAt < raw.length) raw = raw.slice(0, tc.truncateAt);
-  }
-  const { tokens, unterminatedQuoteAt } = splitRestoreLine(raw, ln, from);
-  if (unterminatedQuoteAt !== undefined) {
-    diagnostics.push({
-      code: 'unterminated-quote',
-      severity: 'warning',
-      message: 'unterminated quote: the rest of the line becomes part of this argument',
-      span: { line: ln, character: unterminatedQuoteAt, endLine: ln, endCharacter: raw.length },
-    });
-  }
-  if (tokens.length === 0)
-    return { text: line, table, family, diagnostics: diagnostics.length > 0 ? diagnostics : NO_DIAGNOSTICS };
-  for (const t of tokens) {
-    if (t.text.length > MAX_PARAM_LENGTH) {
-      diagnostics.push({
-        code: 'bad-argument',
-        severity: 'error',
-        message: 'parameter too long (iptables-restore accepts at most 1023 characters per word)',
-        span: t.span,
-      });
-      return { text: line, table, family, diagnostics };
-    }
-  }
-  if (tokens.length > MAX_ARGC) {
-    diagnostics.push({
-      code: 'bad-argument',
-      severity: 'error',
-      message: `too many arguments (iptables-restore accepts at most ${MAX_ARGC} per line)`,
-      span: tokens[0].span,
-    });
-    return { text: line, table, family, diagnostics };
-  }
-  if (!RULE_COMMAND_RE.test(tokens[0].text)) {
-    diagnostics.push({
-      code: 'unexpected-argument',
-      severity: 'error',
-      message: `Bad argument \`${tokens[0].text}': a line inside a table is a chain (:NAME), a command (-A ...), COMMIT or a # comment`,
-      span: tokens[0].span,
-    });
-    return { text: line, table, family, diagnostics };
-  }
-  const span: Span = { line: ln, character: k, endLine: ln, endCharacter: raw.length };
-  const r = parseCommand(tokens, { family, mode: 'restore', table, nextRuleId, counters, span, sourceLine: raw });
-  for (const d of r.diagnostics) diagnostics.push(d);
-  return {
-    text: line,
-    table,
-    family,
-    command: r.command,
-    diagnostics: diagnostics.length > 0 ? diagnostics : NO_DIAGNOSTICS,
-  };
-}
-
 /**
  * Whether the carriage return at the end of a CRLF line makes iptables-restore refuse the line
  * (the \r stays in the line's last word).
@@ -420,28 +338,4 @@ function crlfBreaks(line: string, table: string, family: Family): boolean {
   // A jump to "NAME\r" parses as a jump to a chain; iptables refuses that name.
   const target = withCr.command?.rule?.target;
   return !!target && /[\r\n]/.test(target.name);
-}
-
-/**
- * iptables-restore's tokenize_rule_counters() on a line starting (after blanks) with '[': the
- * command starts after the first ']'; the packet count is strtok(…, ":") from the '[' (leading
- * colons skipped), the byte count strtok(NULL, "]"). strtok writes NULs where it stops, so a ':'
- * or ']' it consumes beyond the first ']' cuts the command line short there.
- */
-function tokenizeRuleCounters(raw: string, k: number): { close: number; error?: string; truncateAt: number } {
-  const close = raw.indexOf(']', k);
-  if (close < 0) return { close, error: 'need ]', truncateAt: raw.length };
-  let p = k + 1;
-  while (p < raw.length && raw[p] === ':') p++;
-  if (p >= raw.length) return { close, error: 'need :', truncateAt: raw.length };
-  const colon = raw.indexOf(':', p);
-  if (colon < 0) return { close, error: 'need ]', truncateAt: raw.length };
-  let q = colon + 1;
-  while (q < raw.length && raw[q] === ']') q++;
-  if (q >= raw.length) return { close, error: 'need ]', truncateAt: raw.length };
-  const end = raw.indexOf(']', q);
-  let truncateAt = raw.length;
-  if (colon > close) truncateAt = colon;
-  else if (end > close) truncateAt = end;
-  return { close, truncateAt };
 }

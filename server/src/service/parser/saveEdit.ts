@@ -7,7 +7,10 @@
  * document as usual (which still reuses unchanged lines). The result is the same either way.
  */
 import type { Command, Diagnostic, Family, Ruleset } from '../model';
-import { type LineResult, parseRuleLine, type SaveParseCache, type SaveParseResult } from './save';
+import { FastRule } from './fastRule';
+import { NO_DIAGNOSTICS, parseRuleLine } from './ruleLine';
+import type { SaveParseCache, SaveParseResult } from './save';
+import { parseRuleFast } from './shapes';
 
 /** What the previous parse leaves for the edit path. */
 export interface EditBase {
@@ -21,10 +24,12 @@ export interface EditBase {
   diagLine: number[];
   /** Offset where each line starts (and one past the end). */
   lineStarts: Int32Array;
+  /** Whether rule lines could take the fast lane (see SaveParseOptions.fast). */
+  fast: boolean;
 }
 
 /** Chunk size for comparing the two texts (slices compare natively). */
-const CHUNK = 4096;
+const CHUNK = 65536;
 
 /** Length of the common prefix of `a` and `b`. */
 function commonPrefix(a: string, b: string): number {
@@ -88,17 +93,22 @@ export function parseLineEdit(text: string, family: Family, prev: SaveParseCache
   const lineCount = prev.lines.length;
   const ln = lineOf(base.lineStarts, lineCount, p);
   const was = prev.lines[ln];
-  const oldCmd = was?.command;
+  const oldCmd = was instanceof FastRule ? was : was?.command;
   const oldRule = oldCmd?.rule;
   if (!was || !oldCmd || !oldRule || oldCmd.op !== 'append' || was.family !== family) return undefined;
   const start = base.lineStarts[ln];
   const nl = text.indexOf('\n', start);
   const raw = text.slice(start, nl < 0 ? text.length : nl);
-  if (!isRuleLine(raw) || !isRuleLine(was.text)) return undefined;
+  if (!isRuleLine(raw) || !isRuleLine(was instanceof FastRule ? was.src : was.text)) return undefined;
 
   let nextRuleId = prev.nextRuleId;
-  const res: LineResult = parseRuleLine(raw, ln, was.table, family, () => nextRuleId++);
-  const cmd = res.command;
+  const nextId = () => nextRuleId++;
+  const first = raw.charCodeAt(0);
+  const res =
+    base.fast && (first === 45 /* - */ || first === 91) /* [ */
+      ? parseRuleFast(raw, ln, was.table, family, nextId)
+      : parseRuleLine(raw, ln, was.table, family, nextId);
+  const cmd = res instanceof FastRule ? res : res.command;
   const rule = cmd?.rule;
   if (!cmd || !rule || cmd.op !== 'append' || cmd.chain !== oldCmd.chain || cmd.table !== oldCmd.table)
     return undefined;
@@ -132,7 +142,7 @@ export function parseLineEdit(text: string, family: Family, prev: SaveParseCache
   while (to < perLine && base.diagLine[to] === ln) to++;
   const diagnostics = base.diagnostics.slice(0, from);
   const diagLine = base.diagLine.slice(0, from);
-  for (const d of res.diagnostics) {
+  for (const d of res instanceof FastRule ? NO_DIAGNOSTICS : res.diagnostics) {
     diagnostics.push(d);
     diagLine.push(ln);
   }
@@ -149,7 +159,7 @@ export function parseLineEdit(text: string, family: Family, prev: SaveParseCache
     lines,
     nextRuleId,
     rulesets: nextRulesets,
-    edit: { text, family, onlyAppends: true, commands, diagnostics, diagLine, lineStarts },
+    edit: { text, family, onlyAppends: true, commands, diagnostics, diagLine, lineStarts, fast: base.fast },
   };
   return { form: 'save', rulesets: nextRulesets, commands, diagnostics, lineCount, cache };
 }

@@ -1,0 +1,164 @@
+/**
+ * Rules of the save parser's fast lane (see shapes.ts). What the analyses need of every rule
+ * (table, chain, line, the target's name and kind) is kept as fields; the rest of the model (the
+ * options with their words and values, the matches, the rule text, the spans of its parts) is
+ * built on first use by parsing the line again the complete way, and then kept. One object is
+ * both the rule and the append command that added it (iptables-save output is appends only).
+ *
+ * A rule of 320k costs two small objects this way instead of a few dozen.
+ */
+import type { Command, Family, MatchUse, OptionUse, Rule, RuleBase, Span, TargetUse } from '../model';
+import { parseRuleLine } from './ruleLine';
+import type { Plan } from './shapes';
+
+export class FastRule implements Rule, Command {
+  readonly op = 'append' as const;
+  table: string;
+  chain: string;
+  family: Family;
+  line: number;
+  id: number;
+  broken: boolean;
+  target: FastTarget | undefined;
+  /** The line as written. */
+  readonly src: string;
+  /** The command shape the line is an instance of. */
+  readonly plan: Plan;
+  private full: Command | undefined;
+
+  constructor(
+    src: string,
+    line: number,
+    table: string,
+    family: Family,
+    chain: string,
+    id: number,
+    plan: Plan,
+    targetName: string | undefined,
+  ) {
+    this.table = table;
+    this.chain = chain;
+    this.family = family;
+    this.line = line;
+    this.id = id;
+    this.broken = false;
+    this.src = src;
+    this.plan = plan;
+    this.full = undefined;
+    this.target =
+      targetName === undefined ? undefined : new FastTarget(this, targetName, plan.targetKind, plan.targetExtension);
+  }
+
+  get rule(): Rule {
+    return this;
+  }
+
+  get span(): Span {
+    return { line: this.line, character: 0, endLine: this.line, endCharacter: this.src.length };
+  }
+
+  get chainSpan(): Span | undefined {
+    return this.command().chainSpan;
+  }
+
+  get text(): string {
+    return this.materialized().text;
+  }
+
+  get base(): RuleBase {
+    return this.materialized().base;
+  }
+
+  get matches(): MatchUse[] {
+    return this.materialized().matches;
+  }
+
+  get counters(): Rule['counters'] {
+    return this.src.charCodeAt(0) === 91 /* [ */ ? this.materialized().counters : undefined;
+  }
+
+  /** Whether the details were built already (for tests and measurements). */
+  get isMaterialized(): boolean {
+    return this.full !== undefined;
+  }
+
+  /** The command as the complete parse reads the line (built once). */
+  command(): Command {
+    if (this.full) return this.full;
+    const res = parseRuleLine(this.src, this.line, this.table, this.family, () => this.id);
+    const cmd = res.command;
+    // The line was vouched for by its shape, so the complete parse gives a clean append; should it
+    // ever not, the rule still has a consistent (empty) body rather than breaking its consumer.
+    this.full =
+      cmd?.rule && cmd.op === 'append'
+        ? cmd
+        : {
+            op: 'append',
+            family: this.family,
+            table: this.table,
+            chain: this.chain,
+            span: this.span,
+            line: this.line,
+            broken: true,
+            rule: {
+              table: this.table,
+              chain: this.chain,
+              family: this.family,
+              text: '',
+              span: this.span,
+              line: this.line,
+              base: {},
+              matches: [],
+              id: this.id,
+              broken: true,
+            },
+          };
+    return this.full;
+  }
+
+  /** Takes the complete parse made anyway (the line a shape was learned from). */
+  adopt(command: Command): void {
+    this.full = command;
+  }
+
+  /** The rule with every detail, as a plain model object. */
+  materialized(): Rule {
+    return this.command().rule as Rule;
+  }
+}
+
+/** The target of a fast-lane rule: name and kind at hand, the rest built with the rule. */
+export class FastTarget implements TargetUse {
+  name: string;
+  kind: 'jump' | 'goto';
+  isExtension: boolean;
+  private readonly owner: FastRule;
+
+  constructor(owner: FastRule, name: string, kind: 'jump' | 'goto', isExtension: boolean) {
+    this.name = name;
+    this.kind = kind;
+    this.isExtension = isExtension;
+    this.owner = owner;
+  }
+
+  private full(): TargetUse | undefined {
+    return this.owner.materialized().target;
+  }
+
+  get nameSpan(): Span {
+    return this.full()?.nameSpan ?? this.owner.span;
+  }
+
+  get span(): Span {
+    return this.full()?.span ?? this.owner.span;
+  }
+
+  get options(): OptionUse[] {
+    return this.full()?.options ?? [];
+  }
+}
+
+/** The rule as a plain object (for code that copies rules with a spread). */
+export function plainRule(rule: Rule): Rule {
+  return rule instanceof FastRule ? rule.materialized() : rule;
+}

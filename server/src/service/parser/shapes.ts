@@ -1,0 +1,371 @@
+/**
+ * The save parser's fast lane. Machine-written rulesets (kube-proxy, Docker, firewalld, libvirt)
+ * repeat a few command shapes thousands of times: the same option words in the same order, with
+ * other values. The first line of a shape is parsed the complete way (ruleLine.ts); when it is a
+ * clean append (no diagnostic at all), what that parse learned is kept as a Plan: how many words
+ * the line has, which are option words (and must be exactly those), and which are values, each
+ * with the argument type it was checked as. Later lines of the shape are split into words without
+ * allocating, recognised by a hash of their shape, and only their values are checked, with the
+ * same argument parsers. A line that is not exactly a clean instance of a known shape goes the
+ * complete way, so the diagnostics are the same either way (the tests compare both lanes on the
+ * corpus); the rules of the fast lane build their details on demand (fastRule.ts).
+ *
+ * What makes a shape: option words (`-...`) and `!` verbatim; the word after `-p`/`--protocol` and
+ * `-m`/`--match` verbatim (they decide which options follow); the word after `-j`/`--jump`
+ * verbatim when it names a target extension (its options follow), otherwise (a chain) a value;
+ * every other word is a value. A plan is only made when the line wrote those options in full (an
+ * abbreviation such as `--proto` would be read by the parser as `-p` but not here).
+ */
+import type { Family, Rule } from '../model';
+import { parseArg } from '../registry/argtypes';
+import { findTarget, STANDARD_VERDICTS, targetOfOtherFamily } from '../registry/index';
+import type { ArgSpec } from '../registry/types';
+import { FastRule } from './fastRule';
+import { CHAIN } from './optionTable';
+import { MAX_ARGC, MAX_PARAM_LENGTH } from './restoreTokens';
+import { type LineResult, parseRuleLine } from './ruleLine';
+
+/** What the fast lane knows about one command shape. */
+export interface Plan {
+  /** Number of words. */
+  count: number;
+  /** Kind of each word (value, quoted value, verbatim). */
+  kinds: Uint8Array;
+  /** Each verbatim word; undefined for a value word. */
+  words: (string | undefined)[];
+  /** For each value word, the argument type it is checked as (JUMP_NAME: a jump/goto target chain). */
+  checks: (ArgSpec | undefined)[];
+  /** The word holding the chain name (after -A). */
+  chainWord: number;
+  /** The chain name when that word is verbatim. */
+  chainName: string;
+  /** The word holding the target name, or -1 without a target. */
+  targetWord: number;
+  targetKind: 'jump' | 'goto';
+  targetExtension: boolean;
+  /** The target name when that word is verbatim. */
+  targetName: string;
+  /** The line the shape was learned from, parsed the complete way. */
+  template: Rule;
+  /** Owned by the analyses: what they learned about every rule of this shape. */
+  analysis: unknown;
+}
+
+/** Argument type standing for a jump or goto target that is not an extension (a chain name). */
+export const JUMP_NAME: ArgSpec = { type: 'chain', placeholder: 'chain' };
+
+const VALUE = 0;
+const QUOTED = 1;
+const VERBATIM = 2;
+
+const MAX_WORDS = MAX_ARGC;
+const wordStart = new Int32Array(MAX_WORDS + 1);
+const wordEnd = new Int32Array(MAX_WORDS + 1);
+const wordKind = new Uint8Array(MAX_WORDS + 1);
+/** The shape hash of the last scanned line. */
+let hash = 0;
+/** The chain name of the previous fast-lane rule (checked already), and its family. */
+let lastChain = '';
+let lastFamily = 0;
+/** The jump or goto target word of the last scanned line. */
+let target: string | undefined;
+
+/** Plans by shape hash (a few when hashes collide); a number counts failed attempts to learn. */
+const plans = new Map<number, Plan[] | number>();
+const MAX_PLANS = 4096;
+/** After this many lines of a shape that could not be learned, stop trying. */
+const MAX_ATTEMPTS = 4;
+
+/** Word after an option that selects what follows: 1 = verbatim (-p, -m), 2 = -j target, 3 = -g target. */
+function selects(raw: string, s: number, len: number): number {
+  if (len === 2) {
+    const l = raw.charCodeAt(s + 1);
+    return l === 112 || l === 109 ? 1 : l === 106 ? 2 : l === 103 ? 3 : 0;
+  }
+  if (raw.charCodeAt(s + 1) !== 45) return 0;
+  if (len === 10) return raw.startsWith('--protocol', s) ? 1 : 0;
+  if (len === 7) return raw.startsWith('--match', s) ? 1 : 0;
+  if (len === 6) return raw.startsWith('--jump', s) ? 2 : raw.startsWith('--goto', s) ? 3 : 0;
+  return 0;
+}
+
+/**
+ * Splits the words of a rule line from `from` (as add_param_to_argv would, for the lines this
+ * accepts) into the scratch arrays and hashes its shape. Returns the number of words, or -1 when
+ * the line is anything but plain (escapes, quotes inside words, open quotes, very long words,
+ * quoted option words or `!`): those go the complete way. Words are found with native string
+ * search; the hash only picks the candidate plan (verbatim words are then compared in full).
+ */
+function scan(raw: string, from: number, family: Family): number {
+  if (raw.indexOf('\t', from) >= 0) return -1;
+  const n = raw.length;
+  let i = from;
+  let count = 0;
+  let h = 0x811c9dc5 ^ family;
+  let select = 0;
+  let quote = raw.indexOf('"', from);
+  if (quote < 0) quote = n;
+  target = undefined;
+  for (;;) {
+    while (i < n && raw.charCodeAt(i) === 32) i++;
+    if (i >= n) break;
+    if (count === MAX_WORDS) return -1;
+    const s = i;
+    let e = raw.indexOf(' ', s);
+    if (e < 0) e = n;
+    let kind = VALUE;
+    if (quote < e) {
+      // A quoted word: the whole word, no escapes, followed by a blank or the end.
+      if (quote !== s || select !== 0) return -1;
+      const close = raw.indexOf('"', s + 1);
+      if (close < 0) return -1;
+      const esc = raw.indexOf('\\', s + 1);
+      if (esc >= 0 && esc < close) return -1;
+      e = close + 1;
+      if (e < n && raw.charCodeAt(e) !== 32) return -1;
+      if (close > s + 1) {
+        const f = raw.charCodeAt(s + 1);
+        if (f === 45 || f === 33) return -1;
+      }
+      quote = raw.indexOf('"', e);
+      if (quote < 0) quote = n;
+      kind = QUOTED;
+      h = Math.imul(h ^ 257, 16777619);
+    } else {
+      const first = raw.charCodeAt(s);
+      const len = e - s;
+      if (first === 45 /* - */) {
+        kind = VERBATIM;
+        select = selects(raw, s, len);
+      } else if (first === 33 /* ! */) {
+        if (len !== 1 || select !== 0) return -1;
+        kind = VERBATIM;
+      } else {
+        if (select === 1) kind = VERBATIM;
+        else if (select >= 2) {
+          target = raw.slice(s, e);
+          if (select === 2 && findTarget(target, family) !== undefined) kind = VERBATIM;
+        }
+        select = 0;
+      }
+      if (kind === VERBATIM) {
+        h = Math.imul(
+          h ^ (len | (raw.charCodeAt(s + (len > 2 ? 2 : 0)) << 8) | (raw.charCodeAt(e - 1) << 16)),
+          16777619,
+        );
+      } else h = Math.imul(h ^ 259, 16777619);
+    }
+    if (e - s > MAX_PARAM_LENGTH) return -1;
+    wordStart[count] = s;
+    wordEnd[count] = e;
+    wordKind[count] = kind;
+    count++;
+    i = e;
+  }
+  hash = Math.imul(h ^ count, 16777619);
+  return count;
+}
+
+/** The value of scanned word k (quotes removed). */
+function wordText(raw: string, k: number): string {
+  return wordKind[k] === QUOTED ? raw.slice(wordStart[k] + 1, wordEnd[k] - 1) : raw.slice(wordStart[k], wordEnd[k]);
+}
+
+/** Whether a jump/goto target name that is not an extension passes the parser's checks. */
+function jumpNameOk(name: string, family: Family): boolean {
+  if (targetOfOtherFamily(name, family) && !STANDARD_VERDICTS.has(name)) return false;
+  if (/[\s\x00-\x1f]/.test(name)) return false;
+  return parseArg(name, CHAIN, family).error === undefined;
+}
+
+/** Length of a clean `[pkts:bytes]` prefix (digits only), or 0. */
+function countersEnd(raw: string): number {
+  let i = 1;
+  const n = raw.length;
+  const d0 = i;
+  while (i < n && raw.charCodeAt(i) >= 48 && raw.charCodeAt(i) <= 57) i++;
+  if (i === d0 || raw.charCodeAt(i) !== 58) return 0;
+  i++;
+  const d1 = i;
+  while (i < n && raw.charCodeAt(i) >= 48 && raw.charCodeAt(i) <= 57) i++;
+  if (i === d1 || raw.charCodeAt(i) !== 93) return 0;
+  return i + 1;
+}
+
+/**
+ * Parses one rule line (a line inside a table, starting with `-` or `[`): through the fast lane
+ * when it is a clean instance of a known shape, otherwise the complete way (and then perhaps learns
+ * its shape).
+ */
+export function parseRuleFast(
+  raw: string,
+  ln: number,
+  table: string,
+  family: Family,
+  nextRuleId: () => number,
+): FastRule | LineResult {
+  let from = 0;
+  if (raw.charCodeAt(0) === 91 /* [ */) {
+    from = countersEnd(raw);
+    if (from === 0) return parseRuleLine(raw, ln, table, family, nextRuleId);
+  }
+  const count = scan(raw, from, family);
+  if (count <= 0) return parseRuleLine(raw, ln, table, family, nextRuleId);
+  const found = plans.get(hash);
+  if (found === undefined || typeof found === 'number') {
+    if ((found ?? 0) >= MAX_ATTEMPTS) return parseRuleLine(raw, ln, table, family, nextRuleId);
+    return learn(raw, ln, table, family, nextRuleId, count, hash, (found ?? 0) + 1, undefined);
+  }
+  const plan = matching(found, raw, count);
+  if (!plan) {
+    if (found.length >= MAX_ATTEMPTS) return parseRuleLine(raw, ln, table, family, nextRuleId);
+    return learn(raw, ln, table, family, nextRuleId, count, hash, 0, found);
+  }
+  let chain = plan.chainName;
+  let name = plan.targetName;
+  const checks = plan.checks;
+  for (let k = 0; k < count; k++) {
+    const check = checks[k];
+    if (check === undefined) continue;
+    if (k === plan.chainWord && wordKind[k] === VALUE) {
+      // Rules come in runs of one chain: the name checked for the previous rule needs no new check.
+      const len = wordEnd[k] - wordStart[k];
+      if (lastFamily === family && lastChain.length === len && raw.startsWith(lastChain, wordStart[k])) {
+        chain = lastChain;
+        continue;
+      }
+    }
+    const text = k === plan.targetWord && target !== undefined ? target : wordText(raw, k);
+    if (check === JUMP_NAME) {
+      if (!jumpNameOk(text, family)) return parseRuleLine(raw, ln, table, family, nextRuleId);
+    } else {
+      const r = parseArg(text, check, family);
+      if (r.error !== undefined || r.note !== undefined) return parseRuleLine(raw, ln, table, family, nextRuleId);
+    }
+    if (k === plan.chainWord) chain = text;
+    else if (k === plan.targetWord) name = text;
+  }
+  if (wordKind[plan.chainWord] === VALUE) {
+    lastChain = chain;
+    lastFamily = family;
+  }
+  return new FastRule(raw, ln, table, family, chain, nextRuleId(), plan, plan.targetWord < 0 ? undefined : name);
+}
+
+/** The plan among `candidates` whose verbatim words are exactly those of the scanned line. */
+function matching(candidates: Plan[], raw: string, count: number): Plan | undefined {
+  next: for (let c = 0; c < candidates.length; c++) {
+    const plan = candidates[c];
+    if (plan.count !== count || plan.kinds.length !== count) continue;
+    const words = plan.words;
+    for (let k = 0; k < count; k++) {
+      if (plan.kinds[k] !== wordKind[k]) continue next;
+      const w = words[k];
+      if (w === undefined) continue;
+      if (wordEnd[k] - wordStart[k] !== w.length || !raw.startsWith(w, wordStart[k])) continue next;
+    }
+    return plan;
+  }
+  return undefined;
+}
+
+/** A copy of `s` that does not keep a larger string alive (V8 slices long substrings). */
+function flatCopy(s: string): string {
+  return s.length < 13 ? s : s.split('').join('');
+}
+
+/** Long options whose abbreviations the scanner would not recognise as selecting what follows. */
+const SELECTING = ['--protocol', '--match', '--jump', '--goto'];
+
+/** Parses the line the complete way and, when it is a clean append, keeps its shape as a plan. */
+function learn(
+  line: string,
+  ln: number,
+  table: string,
+  family: Family,
+  nextRuleId: () => number,
+  count: number,
+  key: number,
+  attempts: number,
+  others: Plan[] | undefined,
+): FastRule | LineResult {
+  // Plans outlive documents: learn from a copy of the line, not a slice of the document's text.
+  const raw = flatCopy(line);
+  const starts = wordStart.slice(0, count);
+  const ends = wordEnd.slice(0, count);
+  const kinds = wordKind.slice(0, count);
+  const index = new Map<number, number>();
+  for (let k = 0; k < count; k++) index.set(starts[k], k);
+  const checks: (ArgSpec | undefined)[] = new Array(count).fill(undefined);
+  let seen = 0;
+  const res = parseRuleLine(raw, ln, table, family, nextRuleId, (tok, arg) => {
+    const at = (tok as { character?: number }).character;
+    const k = at === undefined ? undefined : index.get(at);
+    if (k === undefined || kinds[k] === VERBATIM) return;
+    if ((tok as { endCharacter?: number }).endCharacter !== ends[k]) return;
+    if (checks[k] === undefined) seen++;
+    checks[k] = arg;
+  });
+  const cmd = res.command;
+  const rule = cmd?.rule;
+  const fail = (): LineResult => {
+    if (others) return res;
+    if (plans.size >= MAX_PLANS) plans.clear();
+    plans.set(key, attempts);
+    return res;
+  };
+  if (res.diagnostics.length > 0 || !cmd || !rule || cmd.op !== 'append' || cmd.broken || !cmd.chainSpan) return fail();
+  let values = 0;
+  const words: (string | undefined)[] = new Array(count).fill(undefined);
+  for (let k = 0; k < count; k++) {
+    if (kinds[k] === VERBATIM) {
+      const w = raw.slice(starts[k], ends[k]);
+      words[k] = w;
+      if (w.startsWith('--') && w.length > 2 && !w.includes('=')) {
+        for (const s of SELECTING) if (s !== w && s.startsWith(w)) return fail();
+      }
+      if (/^-[pmjg]./.test(w)) return fail();
+    } else values++;
+  }
+  const chainWord = index.get(cmd.chainSpan.character) ?? -1;
+  const t = rule.target;
+  let targetWord = -1;
+  if (t) {
+    targetWord = index.get(t.nameSpan.character) ?? -1;
+    if (targetWord < 0 || ends[targetWord] !== t.nameSpan.endCharacter) return fail();
+    if (!t.isExtension) {
+      if (kinds[targetWord] === VERBATIM) return fail();
+      checks[targetWord] = JUMP_NAME;
+    }
+  }
+  // Every value word must have been checked exactly as the fast lane will check it.
+  if (chainWord < 0 || seen !== values || checks.some((c, k) => kinds[k] !== VERBATIM && c === undefined))
+    return fail();
+  const plan: Plan = {
+    count,
+    kinds,
+    words,
+    checks,
+    chainWord,
+    chainName: kinds[chainWord] === VERBATIM ? rule.chain : '',
+    targetWord,
+    targetKind: t?.kind ?? 'jump',
+    targetExtension: t?.isExtension ?? false,
+    targetName: t && kinds[targetWord] === VERBATIM ? t.name : '',
+    template: rule,
+    analysis: undefined,
+  };
+  if (others) others.push(plan);
+  else {
+    if (plans.size >= MAX_PLANS) plans.clear();
+    plans.set(key, [plan]);
+  }
+  const fast = new FastRule(raw, ln, table, family, rule.chain, rule.id, plan, t?.name);
+  fast.adopt(cmd);
+  return fast;
+}
+
+/** Forgets every learned shape (for tests that measure or compare the lanes). */
+export function forgetShapes(): void {
+  plans.clear();
+}

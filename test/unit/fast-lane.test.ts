@@ -1,0 +1,216 @@
+/**
+ * The save parser's fast lane (parser/shapes.ts, parser/fastRule.ts) must give exactly what the
+ * complete parse gives: the same commands, rules (every option with its words, spans and parsed
+ * value, every match, the target), the same parse diagnostics and the same analysis findings.
+ * Compared on every corpus file, on a generated kube-proxy ruleset, and on files whose values
+ * were damaged while their shapes stayed the same (so the fast lane's value checks are the ones
+ * deciding). Also checks the lane is really taken where it should be.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { generateKubeRuleset } from '../../bench/generate';
+import { analyze } from '../../server/src/service/analysis/index';
+import { detectForm } from '../../server/src/service/document';
+import type { Command, Diagnostic, Family, OptionUse, Rule } from '../../server/src/service/model';
+import { FastRule } from '../../server/src/service/parser/fastRule';
+import { parseSave } from '../../server/src/service/parser/save';
+import { forgetShapes } from '../../server/src/service/parser/shapes';
+import { CORPUS } from '../helpers/paths';
+import { readVerdicts } from '../helpers/verdicts';
+
+function option(o: OptionUse): unknown {
+  return {
+    name: o.name,
+    written: o.written,
+    negated: o.negated,
+    negSpan: o.negSpan,
+    nameSpan: o.nameSpan,
+    span: o.span,
+    args: o.args.map((a) => ({ text: a.text, span: a.span, quoted: a.quoted })),
+    value: o.value,
+  };
+}
+
+function rule(r: Rule | undefined): unknown {
+  if (!r) return undefined;
+  return {
+    table: r.table,
+    chain: r.chain,
+    family: r.family,
+    text: r.text,
+    span: r.span,
+    line: r.line,
+    counters: r.counters,
+    broken: !!r.broken,
+    base: Object.fromEntries(Object.entries(r.base).map(([k, o]) => [k, o ? option(o) : o])),
+    matches: r.matches.map((m) => ({
+      module: m.module,
+      implicit: m.implicit,
+      span: m.span,
+      known: m.known,
+      options: m.options.map(option),
+    })),
+    target: r.target && {
+      name: r.target.name,
+      kind: r.target.kind,
+      isExtension: r.target.isExtension,
+      span: r.target.span,
+      nameSpan: r.target.nameSpan,
+      options: r.target.options.map(option),
+    },
+  };
+}
+
+function command(c: Command): unknown {
+  return {
+    op: c.op,
+    family: c.family,
+    table: c.table,
+    chain: c.chain,
+    chainSpan: c.chainSpan,
+    ruleNum: c.ruleNum,
+    span: c.span,
+    line: c.line,
+    broken: c.broken,
+    rule: rule(c.rule),
+  };
+}
+
+/** Everything a parse and its analyses say, as comparable plain data. */
+function snapshot(text: string, family: Family, fast: boolean): { json: string; fastRules: number; rules: number } {
+  const doc = parseSave(text, { family, fast });
+  const findings: Diagnostic[] = [...doc.diagnostics, ...analyze(doc)];
+  let fastRules = 0;
+  for (const c of doc.commands) if (c instanceof FastRule) fastRules++;
+  const data = {
+    commands: doc.commands.map(command),
+    chains: Object.values(doc.rulesets).flatMap((rs) =>
+      [...(rs?.tables.values() ?? [])].flatMap((t) =>
+        [...t.chains.values()].map((ch) => [t.name, ch.name, ch.policy, ch.rules.map((r) => r.line)]),
+      ),
+    ),
+    findings: findings.map((d) => ({ ...d })),
+  };
+  const json = JSON.stringify(data, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+  return { json, fastRules, rules: doc.commands.length };
+}
+
+function assertSame(text: string, family: Family, label: string): { fastRules: number; rules: number } {
+  const slow = snapshot(text, family, false);
+  const fast = snapshot(text, family, true);
+  if (fast.json !== slow.json) {
+    assert.deepEqual(
+      JSON.parse(fast.json),
+      JSON.parse(slow.json),
+      `${label}: fast lane differs from the complete parse`,
+    );
+  }
+  return fast;
+}
+
+/** mulberry32 */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const DAMAGE = ['x', '9', '0', '.', '/', ':', ',', '-', '!', '"', '\\', '256', '0x', '65536', 'é', '*', '+', ''];
+
+/** Replaces a character inside a value word (a word not starting with '-') of some rule lines. */
+function damageValues(text: string, r: () => number): string {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (!line.startsWith('-') || r() > 0.3) continue;
+    const words = line.split(' ');
+    const candidates = words.map((w, k) => (k > 0 && w && !w.startsWith('-') ? k : -1)).filter((k) => k >= 0);
+    if (candidates.length === 0) continue;
+    const k = candidates[Math.floor(r() * candidates.length)];
+    const w = words[k];
+    const at = Math.floor(r() * w.length);
+    words[k] = w.slice(0, at) + DAMAGE[Math.floor(r() * DAMAGE.length)] + w.slice(at + 1);
+    lines[i] = words.join(' ');
+  }
+  return lines.join('\n');
+}
+
+const corpusFiles = existsSync(CORPUS)
+  ? readVerdicts(CORPUS)
+      .map((v) => ({ path: join(CORPUS, v.file), family: v.family }))
+      .filter((f) => existsSync(f.path) && detectForm(readFileSync(f.path, 'utf8'), 'iptables') === 'save')
+  : [];
+
+test('fast lane: every corpus ruleset parses and analyses exactly as the complete parse', (t) => {
+  if (corpusFiles.length === 0) return t.skip(`corpus not found at ${CORPUS}`);
+  forgetShapes();
+  let fast = 0;
+  let rules = 0;
+  for (const f of corpusFiles) {
+    const r = assertSame(readFileSync(f.path, 'utf8'), f.family, f.path);
+    fast += r.fastRules;
+    rules += r.rules;
+  }
+  // Hand-written files repeat fewer shapes, but the lane must still carry a good part of them.
+  assert.ok(fast > rules * 0.3, `fast lane took ${fast} of ${rules} corpus rules`);
+});
+
+test('fast lane: corpus rulesets with damaged values (same shapes) give the same diagnostics', (t) => {
+  if (corpusFiles.length === 0) return t.skip(`corpus not found at ${CORPUS}`);
+  const r = rng(7);
+  let compared = 0;
+  for (const f of corpusFiles) {
+    const text = readFileSync(f.path, 'utf8');
+    // Learn the shapes from the intact file first, so that the damaged lines meet known shapes.
+    snapshot(text, f.family, true);
+    for (let round = 0; round < 3; round++) {
+      assertSame(damageValues(text, r), f.family, `${f.path} (damaged, round ${round})`);
+      compared++;
+    }
+  }
+  assert.ok(compared >= corpusFiles.length * 3);
+});
+
+test('fast lane: a kube-proxy ruleset takes the lane for nearly every rule, with identical results', () => {
+  forgetShapes();
+  const kube = generateKubeRuleset({ services: 300 });
+  const r = assertSame(kube.text, 4, 'kube-proxy 300 services');
+  assert.ok(r.fastRules > r.rules * 0.95, `fast lane took ${r.fastRules} of ${r.rules} rules`);
+  const damaged = damageValues(kube.text, rng(11));
+  const d = assertSame(damaged, 4, 'kube-proxy 300 services, damaged values');
+  assert.ok(d.fastRules < r.fastRules, 'damaged lines leave the fast lane');
+});
+
+test('fast lane: details are built only on demand, and the same as the complete parse', () => {
+  forgetShapes();
+  const text = [
+    '*filter',
+    ':INPUT DROP [0:0]',
+    ':FORWARD ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    '[12:3400] -A INPUT -s 10.0.0.1/32 -p tcp -m tcp --dport 22 -j ACCEPT',
+    '[5:600] -A INPUT -s 10.0.0.2/32 -p tcp -m tcp --dport 80 -j ACCEPT',
+    '-A INPUT -s 10.0.0.3/32 -p tcp -m tcp --dport 443 -j ACCEPT',
+    'COMMIT',
+    '',
+  ].join('\n');
+  const doc = parseSave(text, { family: 4 });
+  const rules = doc.commands.map((c) => c.rule as Rule);
+  assert.ok(rules[1] instanceof FastRule && rules[2] instanceof FastRule, 'later rules of the shape are fast');
+  const second = rules[1] as FastRule;
+  assert.equal(second.isMaterialized, false);
+  assert.equal(second.target?.name, 'ACCEPT');
+  assert.equal(second.chain, 'INPUT');
+  assert.equal(second.isMaterialized, false, 'name, chain and target need no details');
+  assert.equal(second.counters?.packets, 5n);
+  assert.equal(second.text, '-s 10.0.0.2/32 -p tcp -m tcp --dport 80 -j ACCEPT');
+  assert.deepEqual(second.matches[0].options[0].value, [80, 80]);
+  assert.equal(second.isMaterialized, true);
+});
