@@ -30,13 +30,50 @@ export type ArgParser = (text: string, spec: ArgSpec, family: Family) => ArgResu
 
 /** Parses an unsigned integer as strtoul(…, 0) would (decimal, 0x hex, leading-0 octal). */
 export function parseUint(text: string): number | undefined {
-  if (text.length === 0) return undefined;
-  let n: number;
-  if (/^0[xX][0-9a-fA-F]+$/.test(text)) n = Number.parseInt(text.slice(2), 16);
-  else if (/^0[0-7]+$/.test(text)) n = Number.parseInt(text.slice(1), 8);
-  else if (/^[0-9]+$/.test(text)) n = Number(text);
-  else return undefined;
-  return Number.isSafeInteger(n) ? n : undefined;
+  const v = uintIn(text, 0, text.length);
+  return v < 0 ? undefined : v;
+}
+
+/**
+ * parseUint of `text` from `s` to `e` without slicing it: the value, or -1 when it is not a number
+ * (or not a safe integer). Called for most words of most rules, so it scans characters.
+ */
+export function uintIn(text: string, s: number, e: number): number {
+  const n = e - s;
+  if (n <= 0) return -1;
+  let v = 0;
+  if (text.charCodeAt(s) === 48 && n > 1) {
+    const x = text.charCodeAt(s + 1);
+    if ((x | 32) === 120 /* x */) {
+      if (n === 2) return -1;
+      for (let i = s + 2; i < e; i++) {
+        const c = text.charCodeAt(i);
+        let d: number;
+        if (c >= 48 && c <= 57) d = c - 48;
+        else if ((c | 32) >= 97 && (c | 32) <= 102) d = (c | 32) - 87;
+        else return -1;
+        v = v * 16 + d;
+      }
+      return Number.isSafeInteger(v) ? v : -1;
+    }
+    let octal = true;
+    for (let i = s + 1; i < e; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 55) {
+        octal = false;
+        break;
+      }
+      v = v * 8 + (c - 48);
+    }
+    if (octal) return Number.isSafeInteger(v) ? v : -1;
+    v = 0;
+  }
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    v = v * 10 + (c - 48);
+  }
+  return Number.isSafeInteger(v) ? v : -1;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -62,17 +99,20 @@ export function parseIPv4(text: string): number | undefined {
  * missing trailing parts are zero (`10/8` is 10.0.0.0/8, `0/0` is 0.0.0.0/0).
  */
 export function parseIPv4Numeric(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length > 4) return undefined;
   let v = 0;
+  let s = 0;
+  const n = text.length;
   for (let i = 0; i < 4; i++) {
-    let n = 0;
-    if (i < parts.length) {
-      const p = parseUint(parts[i]);
-      if (p === undefined || p > 255) return undefined;
-      n = p;
+    let part = 0;
+    if (s <= n) {
+      let e = text.indexOf('.', s);
+      if (e < 0) e = n;
+      else if (i === 3) return undefined;
+      part = uintIn(text, s, e);
+      if (part < 0 || part > 255) return undefined;
+      s = e + 1;
     }
-    v = v * 256 + n;
+    v = v * 256 + part;
   }
   return v >>> 0;
 }
