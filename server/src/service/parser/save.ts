@@ -249,6 +249,8 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
   return { form: 'save', rulesets: builder.rulesets, commands, diagnostics, lineCount: lines.length, cache };
 }
 
+const COUNTERS_RE = /^\[[0-9]+:[0-9]+\]$/;
+
 function parseChainLine(raw: string, ln: number, table: string, family: Family): LineResult {
   const diagnostics: Diagnostic[] = [];
   const result = (chain?: ChainDecl): LineResult => ({
@@ -258,6 +260,28 @@ function parseChainLine(raw: string, ln: number, table: string, family: Family):
     chain,
     diagnostics: diagnostics.length > 0 ? diagnostics : NO_DIAGNOSTICS,
   });
+  // The usual `:NAME POLICY [p:b]` (single spaces, nothing quoted) without splitting words.
+  const sp1 = raw.indexOf(' ', 1);
+  const sp2 = sp1 < 0 ? -1 : raw.indexOf(' ', sp1 + 1);
+  if (
+    sp1 > 1 &&
+    sp1 <= 29 &&
+    sp2 > sp1 + 1 &&
+    raw.indexOf(' ', sp2 + 1) < 0 &&
+    raw.indexOf('"') < 0 &&
+    raw.indexOf('\t') < 0 &&
+    COUNTERS_RE.test(raw.slice(sp2 + 1))
+  ) {
+    const policy = raw.slice(sp1 + 1, sp2);
+    if (policy === '-' || policy === 'ACCEPT' || policy === 'DROP') {
+      return result({
+        name: raw.slice(1, sp1),
+        policy,
+        declSpan: { line: ln, character: 0, endLine: ln, endCharacter: sp1 },
+        policySpan: { line: ln, character: sp1 + 1, endLine: ln, endCharacter: sp2 },
+      });
+    }
+  }
   const { tokens } = splitRestoreLine(raw, ln, 1);
   const nameTok = tokens[0];
   const fullSpan: Span = { line: ln, character: 0, endLine: ln, endCharacter: raw.length };
@@ -302,7 +326,7 @@ function parseChainLine(raw: string, ln: number, table: string, family: Family):
     });
   }
   const counters = tokens[2];
-  if (counters && !/^\[[0-9]+:[0-9]+\]$/.test(counters.text)) {
+  if (counters && !COUNTERS_RE.test(counters.text)) {
     // iptables-restore ignores chain counters unless run with -c (which then rejects these).
     diagnostics.push({
       code: 'bad-counters',
