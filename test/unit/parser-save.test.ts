@@ -199,10 +199,11 @@ test('incremental: unchanged lines reuse their parse, the edited line is re-pars
   for (let i = 0; i < 50; i++) lines.push(`-A INPUT -s 10.0.0.${i} -j ACCEPT`);
   lines.push('COMMIT');
   const first = parseSave(lines.join('\n'));
+  // (read before the edit: the one-line edit path updates the superseded parse's chain map)
+  const r1 = first.rulesets[4]!.tables.get('filter')!.chains.get('INPUT')!.rules;
   const edited = [...lines];
   edited[20] = '-A INPUT -s 10.0.0.999 -j ACCEPT';
   const second = parseSave(edited.join('\n'), { cache: first.cache });
-  const r1 = first.rulesets[4]!.tables.get('filter')!.chains.get('INPUT')!.rules;
   const r2 = second.rulesets[4]!.tables.get('filter')!.chains.get('INPUT')!.rules;
   assert.equal(r1[0], r2[0], 'unchanged line reuses its rule object');
   assert.notEqual(r1[18], r2[18], 'edited line is parsed again');

@@ -211,6 +211,13 @@ export function jumpCycles(g: TableGraph): number[][] {
         if (low[v] < low[p]) low[p] = low[v];
       }
       if (low[v] === index[v]) {
+        if (stack[stack.length - 1] === v) {
+          // A component of one chain (the usual case): no list unless it jumps to itself.
+          stack.pop();
+          onStack[v] = 0;
+          if (selfLoop(g, v)) result.push([v]);
+          continue;
+        }
         const comp: number[] = [];
         for (;;) {
           const w = stack.pop()!;
