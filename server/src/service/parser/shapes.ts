@@ -297,13 +297,11 @@ function learn(
   const index = new Map<number, number>();
   for (let k = 0; k < count; k++) index.set(starts[k], k);
   const checks: (ArgSpec | undefined)[] = new Array(count).fill(undefined);
-  let seen = 0;
   const res = parseRuleLine(raw, ln, table, family, nextRuleId, (tok, arg) => {
     const at = (tok as { character?: number }).character;
     const k = at === undefined ? undefined : index.get(at);
     if (k === undefined || kinds[k] === VERBATIM) return;
     if ((tok as { endCharacter?: number }).endCharacter !== ends[k]) return;
-    if (checks[k] === undefined) seen++;
     checks[k] = arg;
   });
   const cmd = res.command;
@@ -315,7 +313,6 @@ function learn(
     return res;
   };
   if (res.diagnostics.length > 0 || !cmd || !rule || cmd.op !== 'append' || cmd.broken || !cmd.chainSpan) return fail();
-  let values = 0;
   const words: (string | undefined)[] = new Array(count).fill(undefined);
   for (let k = 0; k < count; k++) {
     if (kinds[k] === VERBATIM) {
@@ -325,7 +322,7 @@ function learn(
         for (const s of SELECTING) if (s !== w && s.startsWith(w)) return fail();
       }
       if (/^-[pmjg]./.test(w)) return fail();
-    } else values++;
+    }
   }
   const chainWord = index.get(cmd.chainSpan.character) ?? -1;
   const t = rule.target;
@@ -339,8 +336,7 @@ function learn(
     }
   }
   // Every value word must have been checked exactly as the fast lane will check it.
-  if (chainWord < 0 || seen !== values || checks.some((c, k) => kinds[k] !== VERBATIM && c === undefined))
-    return fail();
+  if (chainWord < 0 || checks.some((c, k) => kinds[k] !== VERBATIM && c === undefined)) return fail();
   const plan: Plan = {
     count,
     kinds,
