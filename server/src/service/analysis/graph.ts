@@ -263,8 +263,12 @@ export function patchGraph(old: TableGraph, table: Table, oldChains: readonly Ch
         const dest = jumpDest(old, a[i]);
         if (dest !== jumpDest(old, b[j])) return undefined;
         if (old.builtin[dest] === 0) {
-          edgeRule ??= old.edgeRule.slice();
-          edgeRule[e++] = a[i];
+          // A copy only when an edge's rule is another object (an edited jump rule).
+          if ((edgeRule ?? old.edgeRule)[e] !== a[i]) {
+            edgeRule ??= old.edgeRule.slice();
+            edgeRule[e] = a[i];
+          }
+          e++;
         }
         i++;
         j++;
