@@ -23,7 +23,6 @@ import {
   CHAIN_SETS,
   type ChainMemo,
   chainKey,
-  chainMemo,
   chainOwner,
   cleanKey,
   NONE,
@@ -76,10 +75,15 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
   let chainSet: number;
   let graph: TableState['graph'] | undefined;
   let graphToken: object;
+  // The predecessor's chains and their memos, position by position (same chain set, same order).
+  let predChains: readonly Chain[] | undefined;
+  let predMemos: TableState['memos'] | undefined;
   if (pred && pred.family === family && pred.tableName === table.name && sameChainSet(pred, table)) {
     chainSet = pred.chainSet;
     graph = patchGraph(pred.graph, table, pred.chains);
     graphToken = graph && graph.edgeRule === pred.graph.edgeRule ? pred.graphToken : {};
+    predChains = pred.chains;
+    predMemos = pred.memos;
   } else {
     chainSet = chainSets = (chainSets + 1) % CHAIN_SETS;
     graphToken = {};
@@ -97,15 +101,22 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
   const depr: Diagnostic[] = [];
   const tableIndex = TABLE_INDEX[table.name];
   const set = setKey(chainSet, doc.form);
-  const chains: TableState['chains'] = [];
+  const n = table.chains.size;
+  const chains: Chain[] = new Array(n);
+  const memos: TableState['memos'] = new Array(n);
   let c = 0;
   for (const chain of table.chains.values()) {
-    chains.push(chain);
-    const mask = graph.mask[c++];
+    const at = c++;
+    chains[at] = chain;
+    const mask = graph.mask[at];
     const key = chainKey(family, tableIndex, mask);
     const clean = cleanKey(key, set);
-    const memo = chainMemo.get(chain);
-    if (memo === clean) continue;
+    // A chain the edit left alone has the predecessor's memo at the same position.
+    const memo = predChains !== undefined && predChains[at] === chain ? predMemos![at] : undefined;
+    if (memo === clean) {
+      memos[at] = clean;
+      continue;
+    }
     let m: ChainMemo;
     if (typeof memo === 'object') m = memo;
     else {
@@ -148,10 +159,10 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
       m.setKey = set;
     }
     if (m.ext === NONE && m.iface === NONE && m.depr === NONE && m.jumps === NONE && m.unreachable === NONE) {
-      chainMemo.set(chain, clean);
+      memos[at] = clean;
       continue;
     }
-    chainMemo.set(chain, m);
+    memos[at] = m;
     for (const x of m.ext) ext.push(x);
     for (const x of m.iface) iface.push(x);
     for (const x of m.jumps) jumps.push(x);
@@ -183,6 +194,7 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
     form: doc.form,
     tableName: table.name,
     chains,
+    memos,
     graph,
     graphToken,
     chainSet,

@@ -1,8 +1,8 @@
 /**
  * What the analyses remember between runs, keyed weakly by the model objects (so nothing is kept
- * alive by it): per table the findings and jump graph, per chain the findings of each analysis.
- * An incremental re-parse shares unchanged Chain/Table objects with the previous parse; these
- * entries let a re-analysis skip them.
+ * alive by it): per table the findings, the jump graph and, by chain position, the findings of
+ * each analysis per chain. An incremental re-parse shares unchanged Chain/Table objects with the
+ * previous parse; these entries let a re-analysis skip them.
  *
  * Validity: the per-rule analyses (extensions, interfaces, deprecated forms) depend only on the
  * rule, its table, its family and the hook mask of its chain, except that a finding's message may
@@ -22,6 +22,12 @@ export interface TableState {
   tableName: string;
   /** The table's chains, in order. */
   chains: Chain[];
+  /**
+   * Per chain (same positions): its ChainMemo, or for a chain without findings (most) just
+   * cleanKey(key, setKey). Kept by position rather than in a WeakMap keyed by chain: tens of
+   * thousands of weak entries make every garbage collection slower.
+   */
+  memos: (ChainMemo | number)[];
   graph: TableGraph;
   /** Changes whenever the graph's calling paths may read differently (a rebuilt or patched graph). */
   graphToken: object;
@@ -52,8 +58,6 @@ export const tableStates = new WeakMap<Table, TableState>();
 export const chainOwner = new WeakMap<Chain, TableState>();
 /** How many chains of a table are entered in chainOwner. */
 export const OWNED_CHAINS = 16;
-/** Per chain: its ChainMemo, or for a chain without findings (most) just cleanKey(key, setKey). */
-export const chainMemo = new WeakMap<Chain, ChainMemo | number>();
 
 /** Per-rule context of a chain: hook mask (bits 0-4), family (bit 5), table (bits 6-8). */
 export function chainKey(family: Family, tableIndex: number, mask: number): number {
