@@ -97,7 +97,7 @@ test('shell continuation lines belong to the suppressed command', () => {
     span: { line, character: 2, endLine: line, endCharacter: 9 },
   });
   assert.deepEqual(
-    applySuppressions([mk(3), mk(4)], text).map((d) => d.span.line),
+    applySuppressions([mk(3), mk(4)], parseSuppressions(text)).map((d) => d.span.line),
     [4],
   );
 });

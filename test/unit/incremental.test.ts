@@ -205,8 +205,12 @@ test('random one-line edits, each parsed from the previous parse, equal a fresh 
   const chains: string[] = [];
   for (let i = 0; i < 40; i++) chains.push(`:KUBE-SVC-${i} - [0:0]`);
   const svc: string[] = [];
-  for (let i = 0; i < 40; i++)
+  for (let i = 0; i < 40; i++) {
+    // Suppression comments over some rules: a one-line edit carries them over unless the edited
+    // line ends with a backslash (then a next-line comment may reach further).
+    if (i % 7 === 3) svc.push('# iptables-sim-disable-next-line');
     svc.push(`-A KUBE-SVC-${i} -m statistic --mode random --probability 0.5 -j DNAT --to-destination 10.1.0.${i}:80`);
+  }
   let text = lines(
     '*nat',
     ':PREROUTING ACCEPT [0:0]',
@@ -226,7 +230,7 @@ test('random one-line edits, each parsed from the previous parse, equal a fresh 
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed % n;
   };
-  const alphabet = ['1', '9', 'x', ' ', '"', '!', '-', 'A', ':', '/', '#', ',', '.', ''];
+  const alphabet = ['1', '9', 'x', ' ', '"', '!', '-', 'A', ':', '/', '#', ',', '.', '\\', ''];
   let prev = parseDocument(text);
   documentDiagnostics(prev, text);
   for (let step = 0; step < 150; step++) {
@@ -242,5 +246,46 @@ test('random one-line edits, each parsed from the previous parse, equal a fresh 
     assert.deepEqual(json(documentDiagnostics(inc, next)), json(documentDiagnostics(fresh, next)), `step ${step}`);
     prev = inc;
     text = next;
+  }
+});
+
+test('suppression comments are carried over one-line edits, also when a line gains a trailing backslash', () => {
+  const base = [
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    '# iptables-sim-disable-next-line',
+    '-A INPUT -p tcp --dport 22 -j ACCEPT',
+    '-A INPUT -p tcp --dport 70000 -j ACCEPT',
+    '-A INPUT -p udp --dport 53 -j ACCEPT',
+    'COMMIT',
+  ];
+  const text = lines(...base);
+  let prev = parseDocument(text);
+  const first = documentDiagnostics(prev, text);
+  assert.ok(
+    first.some((d) => d.span.line === 4),
+    'the bad port is reported',
+  );
+  // Each step edits one rule line of the newest version, parsed from the previous parse.
+  const steps = [
+    [5, '-A INPUT -p udp --dport 54 -j ACCEPT'],
+    [3, '-A INPUT -p tcp --dport 22 -j ACCEPT \\'],
+    [5, '-A INPUT -p udp --dport 55 -j ACCEPT'],
+    [3, '-A INPUT -p tcp --dport 23 -j ACCEPT'],
+  ] as const;
+  const cur = base.slice();
+  for (const [ln, line] of steps) {
+    cur[ln] = line;
+    const next = lines(...cur);
+    const inc = parseDocument(next, { cache: prev.cache });
+    assert.equal(inc.cache.save?.lineEdit?.line, ln, 'took the one-line edit path');
+    const diags = documentDiagnostics(inc, next);
+    assert.deepEqual(json(diags), json(documentDiagnostics(parseDocument(next), next)), `after editing line ${ln}`);
+    // With the backslash the comment reaches the bad port's line too.
+    assert.equal(
+      diags.some((d) => d.span.line === 4),
+      !cur[3].endsWith('\\'),
+    );
+    prev = inc;
   }
 });

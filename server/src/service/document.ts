@@ -4,7 +4,7 @@
  * parser (incrementally when given the previous parse's cache), and produces all diagnostics.
  */
 import { analyze } from './analysis/index';
-import { applySuppressions } from './diagnostics/suppress';
+import { applySuppressions, parseSuppressions, type Suppressions } from './diagnostics/suppress';
 import type { Diagnostic, DocumentForm, Family, ParsedDocument } from './model';
 import { parseSave, type SaveParseCache } from './parser/save';
 import { parseShell } from './parser/shell';
@@ -12,6 +12,13 @@ import { parseShell } from './parser/shell';
 export interface DocumentCache {
   form: DocumentForm;
   save?: SaveParseCache;
+  /** What the form was detected from (see detectForm) and with which language id. */
+  head: string;
+  languageId: string | undefined;
+  /** The text's suppression comments, once documentDiagnostics has read them (see suppressionsOf). */
+  suppressions?: Suppressions;
+  /** The text they were read from. */
+  text?: string;
 }
 
 export interface ParseOptions {
@@ -74,16 +81,55 @@ export function familyFromFileName(fileName: string | undefined): Family | undef
   return undefined;
 }
 
+/** The part of the text detectForm reads. */
+function headOf(text: string): string {
+  return text.length > 65536 ? text.slice(0, 65536) : text;
+}
+
 /** Parses a document in whichever form it is written. Never throws on any input. */
 export function parseDocument(text: string, options: ParseOptions = {}): ParseResult {
-  const form = detectForm(text, options.languageId);
+  const prev = options.cache;
+  const head = headOf(text);
+  // The form depends on the head alone: an edit further down keeps it (and skips the regexes).
+  const form =
+    prev && prev.languageId === options.languageId && prev.head === head
+      ? prev.form
+      : detectForm(text, options.languageId);
+  const languageId = options.languageId;
   if (form === 'save') {
     const family = options.family ?? familyFromFileName(options.fileName);
-    const r = parseSave(text, { family, cache: options.cache?.form === 'save' ? options.cache.save : undefined });
-    return { ...r, cache: { form: 'save', save: r.cache } };
+    const r = parseSave(text, { family, cache: prev?.form === 'save' ? prev.save : undefined });
+    const cache: DocumentCache = { form: 'save', save: r.cache, head, languageId };
+    // A one-line edit of a rule line leaves the suppression comments where they were, unless
+    // the line ends with a backslash (a next-line suppression then reaches the following line).
+    const le = r.cache.lineEdit;
+    if (
+      le &&
+      prev?.suppressions &&
+      prev.text !== undefined &&
+      prev.text === prev.save?.edit?.text &&
+      !le.before.endsWith('\\') &&
+      !le.after.endsWith('\\')
+    ) {
+      cache.suppressions = prev.suppressions;
+      cache.text = text;
+    }
+    return { ...r, cache };
   }
   const r = parseShell(text, {});
-  return { ...r, cache: { form: 'shell' } };
+  return { ...r, cache: { form: 'shell', head, languageId } };
+}
+
+/** The suppression comments of `text`, read once per parse (and carried over one-line edits). */
+function suppressionsOf(doc: ParsedDocument, text: string): Suppressions {
+  const cache = (doc as Partial<ParseResult>).cache;
+  if (cache?.suppressions && cache.text === text) return cache.suppressions;
+  const s = parseSuppressions(text);
+  if (cache) {
+    cache.suppressions = s;
+    cache.text = text;
+  }
+  return s;
 }
 
 /**
@@ -97,7 +143,7 @@ export function documentDiagnostics(doc: ParsedDocument, text?: string): Diagnos
   const seen = new Set<string>();
   for (const d of analysed) seen.add(key(d));
   const all = [...doc.diagnostics.filter((d) => !seen.has(key(d))), ...analysed];
-  const kept = applySuppressions(all, text);
+  const kept = text === undefined ? all : applySuppressions(all, suppressionsOf(doc, text));
   kept.sort((a, b) => a.span.line - b.span.line || a.span.character - b.span.character);
   return kept;
 }

@@ -121,9 +121,7 @@ export function isSuppressed(s: Suppressions, d: Diagnostic): boolean {
  * problems. Linear in diagnostics times suppression ranges (ranges are few); with no comments the
  * list is returned unchanged.
  */
-export function applySuppressions(diagnostics: Diagnostic[], text: string | undefined): Diagnostic[] {
-  if (text === undefined) return diagnostics;
-  const s = parseSuppressions(text);
+export function applySuppressions(diagnostics: Diagnostic[], s: Suppressions): Diagnostic[] {
   if (s.file.size === 0 && s.ranges.length === 0 && s.diagnostics.length === 0) return diagnostics;
   let out = diagnostics;
   if (s.file.size > 0 || s.ranges.length > 0) {

@@ -31,6 +31,11 @@ export interface SaveParseCache {
   rulesets?: Partial<Record<Family, Ruleset>>;
   /** What a one-line edit of that parse's text can be applied to (see saveEdit.ts). */
   edit?: EditBase;
+  /**
+   * Set when that parse took the one-line edit path: the rule line it replaced (0-based), its
+   * text before and after. Every other line of the text is as it was.
+   */
+  lineEdit?: { line: number; before: string; after: string };
 }
 
 export interface SaveParseOptions {

@@ -100,7 +100,8 @@ export function parseLineEdit(text: string, family: Family, prev: SaveParseCache
   const start = base.lineStarts[ln];
   const nl = text.indexOf('\n', start);
   const raw = text.slice(start, nl < 0 ? text.length : nl);
-  if (!isRuleLine(raw) || !isRuleLine(was instanceof FastRule ? was.src : was.text)) return undefined;
+  const before = was instanceof FastRule ? was.src : was.text;
+  if (!isRuleLine(raw) || !isRuleLine(before)) return undefined;
 
   let nextRuleId = prev.nextRuleId;
   const nextId = () => nextRuleId++;
@@ -163,6 +164,7 @@ export function parseLineEdit(text: string, family: Family, prev: SaveParseCache
     nextRuleId,
     rulesets: nextRulesets,
     edit: { text, family, onlyAppends: true, commands, diagnostics, diagLine, lineStarts, fast: base.fast },
+    lineEdit: { line: ln, before, after: raw },
   };
   return { form: 'save', rulesets: nextRulesets, commands, diagnostics, lineCount, cache };
 }
