@@ -86,6 +86,28 @@ export interface CommandParseResult {
 }
 
 /**
+ * The checks of a -j/-g name that is not a target extension (so a chain): a target that exists
+ * only for the other family (-j), whitespace or control characters, then the chain-name rules.
+ * Shared with the save parser's fast lane (shapes.ts), which must refuse exactly the names
+ * reported here.
+ */
+export function checkChainTarget(
+  name: string,
+  jump: boolean,
+  family: Family,
+  report: (message: string, code: string, data?: Record<string, unknown>) => void,
+): void {
+  if (jump && targetOfOtherFamily(name, family) && !STANDARD_VERDICTS.has(name))
+    report(`target "${name}" exists only for IPv${family === 4 ? 6 : 4}`, 'unknown-target', { target: name });
+  if (/[\s\x00-\x1f]/.test(name)) {
+    report(`Invalid target name \`${name.replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`, 'bad-chain-name');
+    return;
+  }
+  const r = parseArg(name, CHAIN, family);
+  if (r.error) report(r.error, r.code ?? 'bad-argument');
+}
+
+/**
  * Parses one command. Never throws; problems become diagnostics, and a command with errors is
  * marked `broken` (it is reported but not applied to the ruleset).
  */
@@ -392,14 +414,6 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
         const name = nameTok?.text ?? '';
         const spec = id === 'j' ? findTarget(name, family) : undefined;
         target = new ParsedTarget(name, id === 'j' ? 'jump' : 'goto', !!spec, optTok, nameTok);
-        if (id === 'j' && !spec) {
-          const other = targetOfOtherFamily(name, family);
-          if (other && !STANDARD_VERDICTS.has(name)) {
-            err(nameTok.span, `target "${name}" exists only for IPv${family === 4 ? 6 : 4}`, 'unknown-target', {
-              target: name,
-            });
-          }
-        }
         if (spec) {
           const table = optionTableFor(spec, family);
           targetLoaded = {
@@ -419,16 +433,10 @@ export function parseCommand(tokens: Token[], ctx: CommandContext): CommandParse
               data: { target: name },
             });
           }
-        } else if (nameTok && /[\s\x00-\x1f]/.test(name)) {
-          err(
-            nameTok.span,
-            `Invalid target name \`${name.replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`,
-            'bad-chain-name',
-          );
         } else if (nameTok) {
-          const r = parseArg(name, CHAIN, family);
-          ctx.onValue?.(nameTok, CHAIN);
-          if (r.error) err(nameTok.span, r.error, r.code ?? 'bad-argument');
+          const at = nameTok.span;
+          checkChainTarget(name, id === 'j', family, (message, code, data) => err(at, message, code, data));
+          if (!/[\s\x00-\x1f]/.test(name)) ctx.onValue?.(nameTok, CHAIN);
         }
         return;
       }

@@ -18,10 +18,10 @@
  */
 import type { Family, Rule } from '../model';
 import { parseArg } from '../registry/argtypes';
-import { findTarget, STANDARD_VERDICTS, targetOfOtherFamily } from '../registry/index';
+import { findTarget } from '../registry/index';
 import type { ArgSpec } from '../registry/types';
+import { checkChainTarget } from './command';
 import { FastRule } from './fastRule';
-import { CHAIN } from './optionTable';
 import { MAX_ARGC, MAX_PARAM_LENGTH } from './restoreTokens';
 import { type LineResult, parseRuleLine } from './ruleLine';
 
@@ -171,11 +171,16 @@ function wordText(raw: string, k: number): string {
   return wordKind[k] === QUOTED ? raw.slice(wordStart[k] + 1, wordEnd[k] - 1) : raw.slice(wordStart[k], wordEnd[k]);
 }
 
+let refused = false;
+const refuse = () => {
+  refused = true;
+};
+
 /** Whether a jump/goto target name that is not an extension passes the parser's checks. */
-function jumpNameOk(name: string, family: Family): boolean {
-  if (targetOfOtherFamily(name, family) && !STANDARD_VERDICTS.has(name)) return false;
-  if (/[\s\x00-\x1f]/.test(name)) return false;
-  return parseArg(name, CHAIN, family).error === undefined;
+function jumpNameOk(name: string, jump: boolean, family: Family): boolean {
+  refused = false;
+  checkChainTarget(name, jump, family, refuse);
+  return !refused;
 }
 
 /** Length of a clean `[pkts:bytes]` prefix (digits only), or 0. */
@@ -204,21 +209,32 @@ export function parseRuleFast(
   family: Family,
   nextRuleId: () => number,
 ): FastRule | LineResult {
+  return tryFast(raw, ln, table, family, nextRuleId) ?? parseRuleLine(raw, ln, table, family, nextRuleId);
+}
+
+/** The fast lane's parse of the line (or the complete parse it learned from), or undefined. */
+function tryFast(
+  raw: string,
+  ln: number,
+  table: string,
+  family: Family,
+  nextRuleId: () => number,
+): FastRule | LineResult | undefined {
   let from = 0;
   if (raw.charCodeAt(0) === 91 /* [ */) {
     from = countersEnd(raw);
-    if (from === 0) return parseRuleLine(raw, ln, table, family, nextRuleId);
+    if (from === 0) return undefined;
   }
   const count = scan(raw, from, family);
-  if (count <= 0) return parseRuleLine(raw, ln, table, family, nextRuleId);
+  if (count <= 0) return undefined;
   const found = plans.get(hash);
   if (found === undefined || typeof found === 'number') {
-    if ((found ?? 0) >= MAX_ATTEMPTS) return parseRuleLine(raw, ln, table, family, nextRuleId);
+    if ((found ?? 0) >= MAX_ATTEMPTS) return undefined;
     return learn(raw, ln, table, family, nextRuleId, count, hash, (found ?? 0) + 1, undefined);
   }
   const plan = matching(found, raw, count);
   if (!plan) {
-    if (found.length >= MAX_ATTEMPTS) return parseRuleLine(raw, ln, table, family, nextRuleId);
+    if (found.length >= MAX_ATTEMPTS) return undefined;
     return learn(raw, ln, table, family, nextRuleId, count, hash, 0, found);
   }
   let chain = plan.chainName;
@@ -237,10 +253,10 @@ export function parseRuleFast(
     }
     const text = k === plan.targetWord && target !== undefined ? target : wordText(raw, k);
     if (check === JUMP_NAME) {
-      if (!jumpNameOk(text, family)) return parseRuleLine(raw, ln, table, family, nextRuleId);
+      if (!jumpNameOk(text, plan.targetKind === 'jump', family)) return undefined;
     } else {
       const r = parseArg(text, check, family);
-      if (r.error !== undefined || r.note !== undefined) return parseRuleLine(raw, ln, table, family, nextRuleId);
+      if (r.error !== undefined || r.note !== undefined) return undefined;
     }
     if (k === plan.chainWord) chain = text;
     else if (k === plan.targetWord) name = text;
