@@ -7,7 +7,7 @@
 import type { Chain } from '../model';
 import { isBuiltinChain } from '../model';
 import { report, type TableContext } from './context';
-import { hooksOf, jumpCycles } from './graph';
+import { chainTargetOf, hooksOf, jumpCycles } from './graph';
 
 const VERDICT_NAMES = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE']);
 
@@ -15,10 +15,11 @@ const VERDICT_NAMES = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE']);
 export function checkChainJumpTargets(ctx: TableContext, chain: Chain): void {
   const { table, doc } = ctx;
   for (const rule of chain.rules) {
-    const t = rule.target;
-    if (!t || t.isExtension || rule.broken || t.name === '' || t.name.includes('$')) continue;
-    const dest = table.chains.get(t.name);
+    const name = chainTargetOf(rule);
+    if (name === undefined || rule.broken || name === '' || name.includes('$')) continue;
+    const dest = table.chains.get(name);
     if (dest && !dest.builtin) continue;
+    const t = rule.target!;
     const verb = t.kind === 'goto' ? 'goto' : 'jump';
     if (dest || isBuiltinChain(table.name, t.name)) {
       report(

@@ -6,6 +6,7 @@
  */
 import type { Chain, Hook, Rule, Table } from '../model';
 import { HOOKS } from '../model';
+import { FastRule } from '../parser/fastRule';
 
 /** Bit of each hook in a hook mask. */
 export const HOOK_BIT: Record<Hook, number> = {
@@ -83,9 +84,9 @@ export function buildGraph(table: Table): TableGraph {
     edgeStart[k] = to.length;
     if (chain.builtin && isHook(chain.name)) mask[k] = HOOK_BIT[chain.name as Hook];
     for (const rule of chain.rules) {
-      const t = rule.target;
-      if (!t || t.isExtension) continue;
-      const dest = id.get(t.name);
+      const name = chainTargetOf(rule);
+      if (name === undefined) continue;
+      const dest = id.get(name);
       if (dest === undefined) continue;
       references[dest]++;
       if (builtin[dest]) continue;
@@ -282,7 +283,16 @@ export function patchGraph(old: TableGraph, table: Table, oldChains: readonly Ch
 
 /** The chain id a rule jumps or goes to, or -1. */
 function jumpDest(g: TableGraph, rule: Rule): number {
+  const name = chainTargetOf(rule);
+  return name === undefined ? -1 : (g.id.get(name) ?? -1);
+}
+
+/**
+ * The name a rule jumps or goes to when that is not a target extension (so it names a chain),
+ * else undefined. A fast-lane rule answers from its fields without making its target object.
+ */
+export function chainTargetOf(rule: Rule): string | undefined {
+  if (rule instanceof FastRule) return rule.plan.targetExtension ? undefined : rule.targetName;
   const t = rule.target;
-  if (!t || t.isExtension) return -1;
-  return g.id.get(t.name) ?? -1;
+  return t === undefined || t.isExtension ? undefined : t.name;
 }

@@ -8,7 +8,7 @@
 import type { Rule } from '../model';
 import type { Plan } from '../parser/shapes';
 import { readsValues } from './extensions';
-import { mayMatchEverything } from './unreachable';
+import { endsChain, mayMatchEverything } from './unreachable';
 
 export interface ShapeFacts {
   /** Contexts (see analyzeTable) in which rules of the shape are clean. */
@@ -17,6 +17,8 @@ export interface ShapeFacts {
   valueSensitive: boolean;
   /** Whether a rule of the shape could match every packet (then its values decide). */
   mayMatchEverything: boolean;
+  /** Whether the rules' target ends the traversal of the chain (see endsChain). */
+  endsChain: boolean;
 }
 
 /** The facts of a shape, worked out from its first rule on first use. */
@@ -27,6 +29,7 @@ export function shapeFacts(plan: Plan): ShapeFacts {
     clean: new Set(),
     valueSensitive: readsValues(template),
     mayMatchEverything: mayMatchEverything(template),
+    endsChain: endsChain(template),
   };
   plan.analysis = facts;
   return facts;

@@ -46,6 +46,8 @@ export function isUnconditional(rule: Rule): boolean {
 
 /** Whether the rule's target ends the traversal of its chain. */
 export function endsChain(rule: Rule): boolean {
+  // The same for every rule of a fast-lane shape (an extension target's name is part of it).
+  if (rule instanceof FastRule) return shapeFacts(rule.plan).endsChain;
   const t = rule.target;
   if (!t) return false;
   if (t.kind === 'goto') return true;

@@ -1,6 +1,6 @@
 /**
  * Rules of the save parser's fast lane (see shapes.ts). What the analyses need of every rule
- * (table, chain, line, the target's name and kind) is kept as fields; the rest of the model (the
+ * (table, chain, line, the target's name; its kind is the shape's) is kept as fields; the rest of the model (the
  * options with their words and values, the matches, the rule text, the spans of its parts) is
  * built on first use by parsing the line again the complete way, and then kept. One object is
  * both the rule and the append command that added it (iptables-save output is appends only).
@@ -12,19 +12,19 @@ import { parseRuleLine } from './ruleLine';
 import type { Plan } from './shapes';
 
 export class FastRule implements Rule, Command {
-  readonly op = 'append' as const;
   table: string;
   chain: string;
   family: Family;
   line: number;
   id: number;
-  broken: boolean;
-  target: FastTarget | undefined;
+  /** The -j/-g word (a chain or a target extension, see plan.targetExtension), if any. */
+  targetName: string | undefined;
   /** The line as written. */
   readonly src: string;
   /** The command shape the line is an instance of. */
   readonly plan: Plan;
   private full: Command | undefined;
+  private tgt: FastTarget | undefined;
 
   constructor(
     src: string,
@@ -41,16 +41,34 @@ export class FastRule implements Rule, Command {
     this.family = family;
     this.line = line;
     this.id = id;
-    this.broken = false;
+    this.targetName = targetName;
     this.src = src;
     this.plan = plan;
     this.full = undefined;
-    this.target =
-      targetName === undefined ? undefined : new FastTarget(this, targetName, plan.targetKind, plan.targetExtension);
+    this.tgt = undefined;
+  }
+
+  // Constant for every fast-lane rule, so kept on the prototype rather than in each object.
+  get op(): 'append' {
+    return 'append';
+  }
+
+  get broken(): boolean {
+    return false;
   }
 
   get rule(): Rule {
     return this;
+  }
+
+  /**
+   * The target, made on first use: the analyses read the name, kind and extension flag of every
+   * rule from targetName and the plan instead, so most rules never need the object.
+   */
+  get target(): FastTarget | undefined {
+    if (this.targetName === undefined) return undefined;
+    this.tgt ??= new FastTarget(this, this.targetName, this.plan.targetKind, this.plan.targetExtension);
+    return this.tgt;
   }
 
   get span(): Span {
