@@ -257,3 +257,52 @@ test('rule counters are split the way iptables-restore tokenizes them (strtok on
   assert.equal(rule.text, '-p udp -m udp --dport 1024');
   assert.equal(rule.target, undefined);
 });
+
+test('chain lines read without splitting words give the same chains and spans as the word-splitting read', () => {
+  // A tab instead of the blank before the counters sends a line the word-splitting way; spans
+  // stay comparable because a tab is one character too.
+  const chainLines = [
+    ':INPUT DROP [12:3456]',
+    ':FORWARD ACCEPT [0:0]',
+    ':OUTPUT - [0:0]',
+    ':KUBE-SEP-ABCDEFGHIJKLMNOP - [0:0]',
+    ':X ACCEPT [1:2]',
+    ':Y DROP [0:0]',
+    ':Z - [00:1]',
+    ':W - [0:]',
+    ':V - [:0]',
+    ':U - [0:0]x',
+    ':T REJECT [0:0]',
+    ':S DENY [0:0]',
+    ':R ACCEPX [0:0]',
+    ':Q + [0:0]',
+    ':ABCDEFGHIJKLMNOPQRSTUVWXYZ12 - [0:0]',
+    ':ABCDEFGHIJKLMNOPQRSTUVWXYZ123 - [0:0]',
+  ];
+  const doc = (lines: string[]) => parseSave(['*filter', ...lines, 'COMMIT', ''].join('\n'));
+  const view = (d: ReturnType<typeof parseSave>) => ({
+    chains: [...d.rulesets[4]!.tables.get('filter')!.chains.values()].map((c) => [
+      c.name,
+      c.builtin,
+      c.policy,
+      c.policySpan,
+      c.declSpan,
+    ]),
+    diagnostics: JSON.parse(JSON.stringify(d.diagnostics)),
+  });
+  for (const line of chainLines) {
+    const quick = doc([line]);
+    const split = doc([line.replace(/ (?=\S*$)/, '\t')]);
+    assert.deepEqual(view(quick), view(split), line);
+  }
+  // A user chain's policy is an error with its span; a built-in chain keeps the policy's span.
+  const d = doc([':INPUT DROP [0:0]', ':MINE ACCEPT [0:0]']);
+  assert.deepEqual(d.rulesets[4]!.tables.get('filter')!.chains.get('INPUT')!.policySpan, {
+    line: 1,
+    character: 7,
+    endLine: 1,
+    endCharacter: 11,
+  });
+  const policy = d.diagnostics.find((x) => x.code === 'policy-on-user-chain');
+  assert.deepEqual(policy?.span, { line: 2, character: 6, endLine: 2, endCharacter: 12 });
+});

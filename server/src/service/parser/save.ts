@@ -211,7 +211,15 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
       cache.lines[ln] = res;
       for (let d = 0; d < res.diagnostics.length; d++) builder.diagnostics.push(res.diagnostics[d]);
       const decl = res.chain;
-      if (decl) builder.declareChain(table, decl.name, decl.policy, decl.declSpan, decl.policySpan);
+      // (The policy's span only matters for a policy other than "-".)
+      if (decl)
+        builder.declareChain(
+          table,
+          decl.name,
+          decl.policy,
+          decl.declSpan,
+          decl.policy === '-' ? undefined : decl.policySpan,
+        );
       continue;
     }
 
@@ -256,15 +264,79 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
 
 const COUNTERS_RE = /^\[[0-9]+:[0-9]+\]$/;
 
+/** Whether raw[from..] is exactly `[digits:digits]` (what COUNTERS_RE accepts), without a slice. */
+function plainCounters(raw: string, from: number): boolean {
+  const n = raw.length;
+  if (raw.charCodeAt(from) !== 91 /* [ */) return false;
+  let i = from + 1;
+  const d0 = i;
+  while (i < n && raw.charCodeAt(i) >= 48 && raw.charCodeAt(i) <= 57) i++;
+  if (i === d0 || raw.charCodeAt(i) !== 58 /* : */) return false;
+  const d1 = ++i;
+  while (i < n && raw.charCodeAt(i) >= 48 && raw.charCodeAt(i) <= 57) i++;
+  return i > d1 && i === n - 1 && raw.charCodeAt(i) === 93 /* ] */;
+}
+
+/** The policy word raw[from..to) when it is `-`, ACCEPT or DROP (as a shared string), else undefined. */
+function policyAt(raw: string, from: number, to: number): string | undefined {
+  const len = to - from;
+  if (len === 1) return raw.charCodeAt(from) === 45 ? '-' : undefined;
+  if (len === 6) return raw.startsWith('ACCEPT', from) ? 'ACCEPT' : undefined;
+  if (len === 4) return raw.startsWith('DROP', from) ? 'DROP' : undefined;
+  return undefined;
+}
+
+/**
+ * A clean `:NAME POLICY [p:b]` line: one object that is both the line's result and its
+ * declaration, with the spans made on use (a kube-proxy file declares tens of thousands of chains).
+ */
+class ChainLine implements LineResult, ChainDecl {
+  readonly text: string;
+  readonly table: string;
+  readonly family: Family;
+  readonly name: string;
+  readonly policy: string;
+  private readonly line: number;
+  /** Where the name ends (the blank before the policy). */
+  private readonly nameEnd: number;
+
+  constructor(
+    text: string,
+    table: string,
+    family: Family,
+    name: string,
+    policy: string,
+    line: number,
+    nameEnd: number,
+  ) {
+    this.text = text;
+    this.table = table;
+    this.family = family;
+    this.name = name;
+    this.policy = policy;
+    this.line = line;
+    this.nameEnd = nameEnd;
+  }
+
+  get chain(): ChainDecl {
+    return this;
+  }
+
+  get diagnostics(): Diagnostic[] {
+    return NO_DIAGNOSTICS;
+  }
+
+  get declSpan(): Span {
+    return { line: this.line, character: 0, endLine: this.line, endCharacter: this.nameEnd };
+  }
+
+  get policySpan(): Span {
+    const from = this.nameEnd + 1;
+    return { line: this.line, character: from, endLine: this.line, endCharacter: from + this.policy.length };
+  }
+}
+
 function parseChainLine(raw: string, ln: number, table: string, family: Family): LineResult {
-  const diagnostics: Diagnostic[] = [];
-  const result = (chain?: ChainDecl): LineResult => ({
-    text: raw,
-    table,
-    family,
-    chain,
-    diagnostics: diagnostics.length > 0 ? diagnostics : NO_DIAGNOSTICS,
-  });
   // The usual `:NAME POLICY [p:b]` (single spaces, nothing quoted) without splitting words.
   const sp1 = raw.indexOf(' ', 1);
   const sp2 = sp1 < 0 ? -1 : raw.indexOf(' ', sp1 + 1);
@@ -275,18 +347,19 @@ function parseChainLine(raw: string, ln: number, table: string, family: Family):
     raw.indexOf(' ', sp2 + 1) < 0 &&
     raw.indexOf('"') < 0 &&
     raw.indexOf('\t') < 0 &&
-    COUNTERS_RE.test(raw.slice(sp2 + 1))
+    plainCounters(raw, sp2 + 1)
   ) {
-    const policy = raw.slice(sp1 + 1, sp2);
-    if (policy === '-' || policy === 'ACCEPT' || policy === 'DROP') {
-      return result({
-        name: raw.slice(1, sp1),
-        policy,
-        declSpan: { line: ln, character: 0, endLine: ln, endCharacter: sp1 },
-        policySpan: { line: ln, character: sp1 + 1, endLine: ln, endCharacter: sp2 },
-      });
-    }
+    const policy = policyAt(raw, sp1 + 1, sp2);
+    if (policy !== undefined) return new ChainLine(raw, table, family, raw.slice(1, sp1), policy, ln, sp1);
   }
+  const diagnostics: Diagnostic[] = [];
+  const result = (chain?: ChainDecl): LineResult => ({
+    text: raw,
+    table,
+    family,
+    chain,
+    diagnostics: diagnostics.length > 0 ? diagnostics : NO_DIAGNOSTICS,
+  });
   const { tokens } = splitRestoreLine(raw, ln, 1);
   const nameTok = tokens[0];
   const fullSpan: Span = { line: ln, character: 0, endLine: ln, endCharacter: raw.length };
