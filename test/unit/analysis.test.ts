@@ -98,6 +98,13 @@ test('undefined jump targets are errors on the jump line; built-in chains are no
   assert.equal(undef[0].severity, 'error');
   assert.deepEqual(undef[0].data, { chain: 'NOWHERE', table: 'filter' });
   assert.equal(withCode(ds, 'jump-to-builtin-chain').length, 1);
+  // Alone in its chain (no undefined name next to it), in a built-in and in a user chain.
+  const alone = lint(doc('filter', ':A - [0:0]', '-A INPUT -j A', '-A OUTPUT -g FORWARD', '-A A -j INPUT'));
+  assert.deepEqual(
+    withCode(alone, 'jump-to-builtin-chain').map((d) => d.span.line),
+    [3, 4],
+  );
+  assert.deepEqual(withCode(alone, 'undefined-chain'), []);
 });
 
 test('-i/-o: error written in the chain of that name, warning through user chains, silent for mixed hooks', () => {

@@ -56,6 +56,11 @@ export interface TableGraph {
   mask: Uint8Array;
   /** Per chain and hook bit index (chain * 5 + bit): the edge through which the hook first reached it, or -1. */
   viaEdge: Int32Array;
+  /**
+   * 1 for a chain with a rule that jumps or goes to a name that is not a user chain of the table
+   * (undefined, or a built-in chain): only those chains need checkChainJumpTargets.
+   */
+  badJump: Uint8Array;
 }
 
 function bitIndex(bit: number): number {
@@ -77,6 +82,7 @@ export function buildGraph(table: Table): TableGraph {
   const references = new Int32Array(n);
   const mask = new Uint8Array(n);
   const edgeStart = new Int32Array(n + 1);
+  const badJump = new Uint8Array(n);
   const to: number[] = [];
   const edgeRule: Rule[] = [];
   k = 0;
@@ -87,9 +93,15 @@ export function buildGraph(table: Table): TableGraph {
       const name = chainTargetOf(rule);
       if (name === undefined) continue;
       const dest = id.get(name);
-      if (dest === undefined) continue;
+      if (dest === undefined) {
+        badJump[k] = 1;
+        continue;
+      }
       references[dest]++;
-      if (builtin[dest]) continue;
+      if (builtin[dest]) {
+        badJump[k] = 1;
+        continue;
+      }
       to.push(dest);
       edgeRule.push(rule);
     }
@@ -113,7 +125,7 @@ export function buildGraph(table: Table): TableGraph {
       queue.push(dest);
     }
   }
-  return { table, names, id, edgeStart, edgeTo, edgeRule, builtin, references, mask, viaEdge };
+  return { table, names, id, edgeStart, edgeTo, edgeRule, builtin, references, mask, viaEdge, badJump };
 }
 
 function isHook(name: string): boolean {
@@ -246,10 +258,16 @@ function selfLoop(g: TableGraph, v: number): boolean {
  */
 export function patchGraph(old: TableGraph, table: Table, oldChains: readonly Chain[]): TableGraph | undefined {
   let edgeRule: Rule[] | undefined;
+  let badJump: Uint8Array | undefined;
   let c = 0;
   for (const chain of table.chains.values()) {
     const was = oldChains[c];
     if (chain !== was) {
+      const bad = hasBadJump(old, chain.rules) ? 1 : 0;
+      if (bad !== (badJump ?? old.badJump)[c]) {
+        badJump ??= old.badJump.slice();
+        badJump[c] = bad;
+      }
       // Same jumps: the same sequence of destination ids, including jumps to built-in chains
       // (which count as references); then the edges are the same and only their rules change.
       const a = chain.rules;
@@ -278,7 +296,18 @@ export function patchGraph(old: TableGraph, table: Table, oldChains: readonly Ch
     }
     c++;
   }
-  return { ...old, table, edgeRule: edgeRule ?? old.edgeRule };
+  return { ...old, table, edgeRule: edgeRule ?? old.edgeRule, badJump: badJump ?? old.badJump };
+}
+
+/** Whether a rule jumps or goes to a name that is not a user chain of the graph's table. */
+function hasBadJump(g: TableGraph, rules: readonly Rule[]): boolean {
+  for (let i = 0; i < rules.length; i++) {
+    const name = chainTargetOf(rules[i]);
+    if (name === undefined) continue;
+    const dest = g.id.get(name);
+    if (dest === undefined || g.builtin[dest] === 1) return true;
+  }
+  return false;
 }
 
 /** The chain id a rule jumps or goes to, or -1. */

@@ -154,7 +154,8 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
       m.depr = d;
     }
     if (m.setKey !== set) {
-      m.jumps = collectChain(ctx, checkChainJumpTargets, chain);
+      // The graph knows which chains jump to names that are not user chains: only those are checked.
+      m.jumps = graph.badJump[at] === 1 ? collectChain(ctx, checkChainJumpTargets, chain) : NONE;
       m.unreachable = collectChain(ctx, checkChainUnreachable, chain);
       m.setKey = set;
     }
