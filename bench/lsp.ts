@@ -11,7 +11,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { applyLineEdit, chooseLineEdit, type LineEdit } from './edits';
-import { peakRssMb, summarize, type Timing } from './stats';
+import { editRuns, peakRssMb, summarize, type Timing } from './stats';
 
 export interface LspResult {
   server: string;
@@ -226,7 +226,8 @@ export async function measureLsp(
     const uri = `file:///bench/open-${opens}/${file.split('/').pop()}`;
     const editSamples: number[] = [];
     let version = 1;
-    for (let i = 0; i < opts.warmup + opts.runs; i++) {
+    const edits = editRuns(opts.runs);
+    for (let i = 0; i < opts.warmup + edits; i++) {
       version++;
       const forward = i % 2 === 1;
       const r = await client.notifyAndWaitPublish(

@@ -5,7 +5,7 @@
  * with both backends), then prints the tables, checks the targets and writes
  * bench/results/<timestamp>-<commit>.json.
  *
- * Options: --sizes=1k,10k,40k  --runs=N  --warmup=N  --restore-runs=N  --corpus=N (largest save
+ * Options: --sizes=1k,10k,40k  --runs=N (the edit measurements take at least 20)  --warmup=N  --restore-runs=N  --corpus=N (largest save
  * files)  --scripts=N (largest shell scripts)  --no-lsp  --no-restore  --no-corpus  --gc-each-run
  * --out=FILE
  */

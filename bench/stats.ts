@@ -50,6 +50,14 @@ export const gcPolicy = { eachRun: false };
  * first, and before each call under `gcPolicy.eachRun`). `prepare` (untimed) runs before each
  * call and its result is passed to `fn`.
  */
+/**
+ * Samples for the edit measurements: edits are short, so a few runs are at the mercy of one slow
+ * sample (a collection, another process); at least 20 make the median steady.
+ */
+export function editRuns(runs: number): number {
+  return Math.max(runs, 20);
+}
+
 export function timeRuns<P>(runs: number, warmup: number, prepare: (i: number) => P, fn: (p: P) => unknown): Timing {
   const samples: number[] = [];
   collectGarbage();

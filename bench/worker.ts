@@ -13,6 +13,7 @@ import type { KubeProbe } from './generate';
 import { measureSimulation, type SimulationResult } from './simulate';
 import {
   collectGarbage,
+  editRuns,
   gcPolicy,
   heapAfterGcMb,
   peakRssMb,
@@ -127,7 +128,7 @@ function run(config: WorkerConfig): LibraryResult {
     const variants = [applyLineEdit(text, edit, true, off), text];
     let prev: ParseResult = parseDocument(text);
     const t = timeRuns(
-      runs,
+      editRuns(runs),
       warmup,
       (i) => variants[i % 2],
       (v) => {
@@ -143,7 +144,7 @@ function run(config: WorkerConfig): LibraryResult {
     const insVariants = [inserted, text];
     prev = parseDocument(text);
     result.insert = timeRuns(
-      runs,
+      editRuns(runs),
       warmup,
       (i) => insVariants[i % 2],
       (v) => {
