@@ -108,8 +108,7 @@ export function parseDocument(text: string, options: ParseOptions = {}): ParseRe
       prev?.suppressions &&
       prev.text !== undefined &&
       prev.text === prev.save?.edit?.text &&
-      !le.before.endsWith('\\') &&
-      !le.after.endsWith('\\')
+      !le.trailingBackslash
     ) {
       cache.suppressions = prev.suppressions;
       cache.text = text;

@@ -15,7 +15,7 @@ import { FastRule } from './fastRule';
 import { splitRestoreLine } from './restoreTokens';
 import { type LineResult, NO_DIAGNOSTICS, parseRuleLine } from './ruleLine';
 import { type EditBase, parseLineEdit } from './saveEdit';
-import { parseRuleFast } from './shapes';
+import { endOfLines, parseRuleFast } from './shapes';
 
 /** What a `:NAME POLICY [p:b]` line declares. */
 type ChainDecl = NonNullable<LineResult['chain']>;
@@ -32,10 +32,11 @@ export interface SaveParseCache {
   /** What a one-line edit of that parse's text can be applied to (see saveEdit.ts). */
   edit?: EditBase;
   /**
-   * Set when that parse took the one-line edit path: the rule line it replaced (0-based), its
-   * text before and after. Every other line of the text is as it was.
+   * Set when that parse took the one-line edit path: the rule line it replaced (0-based), and
+   * whether that line ended with a backslash before or after the edit. Every other line of the
+   * text is as it was. (Not the lines themselves: they would keep the older text alive.)
    */
-  lineEdit?: { line: number; before: string; after: string };
+  lineEdit?: { line: number; trailingBackslash: boolean };
 }
 
 export interface SaveParseOptions {
@@ -244,6 +245,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
       builder.apply(res.command);
     }
   }
+  endOfLines();
   lineStarts[lines.length] = text.length + 1;
   while (diagLine.length < diagnostics.length) diagLine.push(lines.length - 1);
   if (table) {

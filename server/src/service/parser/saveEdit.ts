@@ -11,7 +11,7 @@ import type { Command, Diagnostic, Family, Ruleset } from '../model';
 import { FastRule } from './fastRule';
 import { NO_DIAGNOSTICS, parseRuleLine } from './ruleLine';
 import type { SaveParseCache, SaveParseResult } from './save';
-import { parseRuleFast } from './shapes';
+import { endOfLines, parseRuleFast } from './shapes';
 
 /** What the previous parse leaves for the edit path. */
 export interface EditBase {
@@ -110,6 +110,7 @@ export function parseLineEdit(text: string, family: Family, prev: SaveParseCache
     base.fast && (first === 45 /* - */ || first === 91) /* [ */
       ? parseRuleFast(raw, ln, was.table, family, nextId)
       : parseRuleLine(raw, ln, was.table, family, nextId);
+  endOfLines();
   const cmd = res instanceof FastRule ? res : res.command;
   const rule = cmd?.rule;
   if (!cmd || !rule || cmd.op !== 'append' || cmd.chain !== oldCmd.chain || cmd.table !== oldCmd.table)
@@ -164,7 +165,7 @@ export function parseLineEdit(text: string, family: Family, prev: SaveParseCache
     nextRuleId,
     rulesets: nextRulesets,
     edit: { text, family, onlyAppends: true, commands, diagnostics, diagLine, lineStarts, fast: base.fast },
-    lineEdit: { line: ln, before, after: raw },
+    lineEdit: { line: ln, trailingBackslash: before.endsWith('\\') || raw.endsWith('\\') },
   };
   return { form: 'save', rulesets: nextRulesets, commands, diagnostics, lineCount, cache };
 }

@@ -377,6 +377,16 @@ function learn(
   return fast;
 }
 
+/**
+ * Ends a run of lines (a parse): the chain and target names kept from the last line are slices of
+ * that document's text and must not keep it alive, nor be taken for a line of another text.
+ */
+export function endOfLines(): void {
+  lastChain = '';
+  lastFamily = 0;
+  target = undefined;
+}
+
 /** Forgets every learned shape (for tests that measure or compare the lanes). */
 export function forgetShapes(): void {
   plans.clear();
