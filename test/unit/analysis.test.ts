@@ -122,6 +122,15 @@ test('-i/-o: error written in the chain of that name, warning through user chain
     forward.filter((d) => d.code.startsWith('interface')),
     [],
   );
+  // By name in any table: in raw, INPUT is a user chain; the same rule shape is clean in another
+  // user chain that nothing reaches, and still an error in INPUT (the fast lane learns shapes).
+  const named = lint(
+    doc('raw', ':X - [0:0]', ':INPUT - [0:0]', '-A X -o eth0 -j ACCEPT', '-A INPUT -o eth0 -j ACCEPT'),
+  );
+  assert.deepEqual(
+    withCode(named, 'interface-not-allowed').map((d) => d.span.line),
+    [4],
+  );
 });
 
 test('protocol requirements: negated -p and -p all do not satisfy them; numbers do', () => {

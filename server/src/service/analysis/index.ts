@@ -37,8 +37,25 @@ import { checkChainUnreachable } from './unreachable';
 
 const TABLE_INDEX: Record<string, number> = { raw: 0, mangle: 1, nat: 2, filter: 3, security: 4 };
 
-/** Chain names the per-rule checks treat apart (iptables refuses -i/-o in them by name). */
-const NAMED_CHAINS: Record<string, number> = { OUTPUT: 1, POSTROUTING: 2, PREROUTING: 3, INPUT: 4 };
+/**
+ * Chain names the per-rule checks treat apart (iptables refuses -i/-o in them by name): 1-4, or 0
+ * for any other name. Compared by length and content: looking a chain name up as an object key
+ * would make V8 intern every name of a table of 100k chains.
+ */
+function namedChain(name: string): number {
+  switch (name.length) {
+    case 5:
+      return name === 'INPUT' ? 4 : 0;
+    case 6:
+      return name === 'OUTPUT' ? 1 : 0;
+    case 10:
+      return name === 'PREROUTING' ? 3 : 0;
+    case 11:
+      return name === 'POSTROUTING' ? 2 : 0;
+    default:
+      return 0;
+  }
+}
 
 /**
  * Runs every semantic analysis on the document's final rulesets. Returns the diagnostics in no
@@ -134,7 +151,7 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
       let e = NONE;
       let f = NONE;
       let d = NONE;
-      const shapeKey = key * 8 + (NAMED_CHAINS[chain.name] ?? 0);
+      const shapeKey = key * 8 + namedChain(chain.name);
       for (let i = 0; i < rules.length; i++) {
         const rule = rules[i];
         // A fast-lane rule whose shape was found clean in this context is clean too (unless the
