@@ -18,7 +18,7 @@
  */
 import type { Family, Rule } from '../model';
 import { parseArg } from '../registry/argtypes';
-import { findTarget } from '../registry/index';
+import { findTarget, LONGEST_TARGET_NAME } from '../registry/index';
 import type { ArgSpec } from '../registry/types';
 import { checkChainTarget } from './command';
 import { FastRule } from './fastRule';
@@ -49,6 +49,12 @@ export interface Plan {
   template: Rule;
   /** Owned by the analyses: what they learned about every rule of this shape. */
   analysis: unknown;
+  /**
+   * The last chain name of the target word (a value) that passed the checks in the current run
+   * of lines: the next line of the shape naming the same chain shares the string and skips the
+   * check. Cleared by endOfLines (it is a slice of the document's text).
+   */
+  lastTarget: string | undefined;
 }
 
 /** Argument type standing for a jump or goto target that is not an extension (a chain name). */
@@ -67,8 +73,8 @@ let hash = 0;
 /** The chain name of the previous fast-lane rule (checked already), and its family. */
 let lastChain = '';
 let lastFamily = 0;
-/** The jump or goto target word of the last scanned line. */
-let target: string | undefined;
+/** Plans whose lastTarget is set (cleared by endOfLines). */
+const touched: Plan[] = [];
 
 /** Plans by shape hash (a few when hashes collide); a number counts failed attempts to learn. */
 const plans = new Map<number, Plan[] | number>();
@@ -105,7 +111,6 @@ function scan(raw: string, from: number, family: Family): number {
   let select = 0;
   let quote = raw.indexOf('"', from);
   if (quote < 0) quote = n;
-  target = undefined;
   for (;;) {
     while (i < n && raw.charCodeAt(i) === 32) i++;
     if (i >= n) break;
@@ -142,10 +147,8 @@ function scan(raw: string, from: number, family: Family): number {
         kind = VERBATIM;
       } else {
         if (select === 1) kind = VERBATIM;
-        else if (select >= 2) {
-          target = raw.slice(s, e);
-          if (select === 2 && findTarget(target, family) !== undefined) kind = VERBATIM;
-        }
+        else if (select === 2 && len <= LONGEST_TARGET_NAME && findTarget(raw.slice(s, e), family) !== undefined)
+          kind = VERBATIM;
         select = 0;
       }
       if (kind === VERBATIM) {
@@ -251,9 +254,22 @@ function tryFast(
         continue;
       }
     }
-    const text = k === plan.targetWord && target !== undefined ? target : wordText(raw, k);
+    if (check === JUMP_NAME && wordKind[k] === VALUE) {
+      // Lines of a shape often name the same chain (every KUBE-SEP-* rule jumps to KUBE-MARK-MASQ):
+      // the name checked for the previous one is shared rather than sliced and checked again.
+      const last = plan.lastTarget;
+      if (last !== undefined && last.length === wordEnd[k] - wordStart[k] && raw.startsWith(last, wordStart[k])) {
+        name = last;
+        continue;
+      }
+    }
+    const text = wordText(raw, k);
     if (check === JUMP_NAME) {
       if (!jumpNameOk(text, plan.targetKind === 'jump', family)) return undefined;
+      if (wordKind[k] === VALUE) {
+        if (plan.lastTarget === undefined) touched.push(plan);
+        plan.lastTarget = text;
+      }
     } else {
       const r = parseArg(text, check, family);
       if (r.error !== undefined || r.note !== undefined) return undefined;
@@ -366,6 +382,7 @@ function learn(
     targetName: t && kinds[targetWord] === VERBATIM ? t.name : '',
     template: rule,
     analysis: undefined,
+    lastTarget: undefined,
   };
   if (others) others.push(plan);
   else {
@@ -384,7 +401,8 @@ function learn(
 export function endOfLines(): void {
   lastChain = '';
   lastFamily = 0;
-  target = undefined;
+  for (const plan of touched) plan.lastTarget = undefined;
+  touched.length = 0;
 }
 
 /** Forgets every learned shape (for tests that measure or compare the lanes). */

@@ -26,6 +26,9 @@ function index<T extends ExtensionSpec>(specs: readonly T[]): Map<string, T[]> {
 const matchIndex = index(MATCHES);
 const targetIndex = index(TARGETS);
 
+/** Length of the longest target extension name (aliases too): a longer -j word names a chain. */
+export const LONGEST_TARGET_NAME = Math.max(...[...targetIndex.keys()].map((n) => n.length));
+
 function pick<T extends ExtensionSpec>(list: T[] | undefined, family: Family): T | undefined {
   if (!list) return undefined;
   for (const s of list) if (s.families.includes(family)) return s;
