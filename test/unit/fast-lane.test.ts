@@ -214,3 +214,36 @@ test('fast lane: details are built only on demand, and the same as the complete 
   assert.deepEqual(second.matches[0].options[0].value, [80, 80]);
   assert.equal(second.isMaterialized, true);
 });
+
+test('fast lane: rules that match every packet are found from their address and interface words', () => {
+  // Each chain starts with a rule that learns the shape, then one whose values make it match
+  // every packet (or nearly), then a rule that is unreachable only in the first case.
+  const v4 = ['0.0.0.0/0', '0/0', '0.0.0.0/0.0.0.0', '1.2.3.4/0', '9.9.9.9/00', '0.0.0.0/1', '10.0.0.0/8', 'localhost'];
+  const v6 = ['::/0', '::/1', '2001:db8::/0', 'fe80::1'];
+  const ruleset = (family: Family) => {
+    const addrs = family === 4 ? v4 : v6;
+    const lines = ['*filter', ':INPUT DROP [0:0]', ':FORWARD DROP [0:0]', ':OUTPUT ACCEPT [0:0]'];
+    for (let i = 0; i < addrs.length; i++) lines.push(`:S${i} - [0:0]`, `:D${i} - [0:0]`, `:I${i} - [0:0]`);
+    const first = family === 4 ? '192.0.2.1' : '2001:db8::1';
+    addrs.forEach((a, i) => {
+      lines.push(`-A S${i} -s ${first} -j DROP`, `-A S${i} -s ${a} -j DROP`, `-A S${i} -s ${first} -j ACCEPT`);
+      lines.push(`-A D${i} -d ${first} -j REJECT`, `-A D${i} ! -d ${a} -j REJECT`, `-A D${i} -d ${a} -j REJECT`);
+      lines.push(`-A D${i} -d ${first} -j ACCEPT`);
+    });
+    const any = family === 4 ? '0.0.0.0/0' : '::/0';
+    ['eth0', '+', 'eth+', 'lo'].forEach((ifc, i) => {
+      lines.push(`-A I${i} -i eth9 -s ${any} -j DROP`, `-A I${i} -i ${ifc} -s ${any} -j DROP`, `-A I${i} -j ACCEPT`);
+    });
+    lines.push('COMMIT', '');
+    return lines.join('\n');
+  };
+  for (const family of [4, 6] as Family[]) {
+    forgetShapes();
+    const text = ruleset(family);
+    const r = assertSame(text, family, `unreachable rules, IPv${family}`);
+    assert.ok(r.fastRules > r.rules / 2, `fast lane took ${r.fastRules} of ${r.rules} rules`);
+    const doc = parseSave(text, { family });
+    const unreachable = analyze(doc).filter((d) => d.code === 'unreachable-rule');
+    assert.ok(unreachable.length >= 4, `IPv${family}: ${unreachable.length} unreachable rules`);
+  }
+});

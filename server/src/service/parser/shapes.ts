@@ -16,7 +16,7 @@
  * every other word is a value. A plan is only made when the line wrote those options in full (an
  * abbreviation such as `--proto` would be read by the parser as `-p` but not here).
  */
-import type { Family, Rule } from '../model';
+import type { Family, OptionUse, Rule } from '../model';
 import { parseArg } from '../registry/argtypes';
 import { findTarget, LONGEST_TARGET_NAME } from '../registry/index';
 import type { ArgSpec } from '../registry/types';
@@ -47,6 +47,12 @@ export interface Plan {
   targetName: string;
   /** The line the shape was learned from, parsed the complete way. */
   template: Rule;
+  /**
+   * The value word of each address and interface option of the template (-1: the option is
+   * absent or its value is not one word). Their values are what can still make a rule of the
+   * shape match every packet; see valueWord.
+   */
+  baseWords: Record<'source' | 'destination' | 'inInterface' | 'outInterface', number>;
   /** Owned by the analyses: what they learned about every rule of this shape. */
   analysis: unknown;
   /**
@@ -357,6 +363,12 @@ function learn(
     }
   }
   const chainWord = index.get(cmd.chainSpan.character) ?? -1;
+  const wordOf = (o: OptionUse | undefined): number => {
+    const a = o?.args.length === 1 ? o.args[0].span : undefined;
+    const k = a ? (index.get(a.character) ?? -1) : -1;
+    return k >= 0 && ends[k] === a?.endCharacter && kinds[k] !== VERBATIM ? k : -1;
+  };
+  const b = rule.base;
   const t = rule.target;
   let targetWord = -1;
   if (t) {
@@ -381,6 +393,12 @@ function learn(
     targetExtension: t?.isExtension ?? false,
     targetName: t && kinds[targetWord] === VERBATIM ? t.name : '',
     template: rule,
+    baseWords: {
+      source: wordOf(b.source),
+      destination: wordOf(b.destination),
+      inInterface: wordOf(b.inInterface),
+      outInterface: wordOf(b.outInterface),
+    },
     analysis: undefined,
     lastTarget: undefined,
   };
@@ -392,6 +410,17 @@ function learn(
   const fast = new FastRule(raw, ln, table, family, rule.chain, rule.id, plan, t?.name);
   fast.adopt(cmd);
   return fast;
+}
+
+/**
+ * Word `k` of a fast-lane rule's line (quotes removed), found by splitting the line again (no
+ * details are built), or undefined if it cannot be.
+ */
+export function valueWord(rule: FastRule, k: number): string | undefined {
+  const raw = rule.src;
+  const from = raw.charCodeAt(0) === 91 /* [ */ ? countersEnd(raw) : 0;
+  if (scan(raw, from, rule.family) !== rule.plan.count || k < 0 || k >= rule.plan.count) return undefined;
+  return wordText(raw, k);
 }
 
 /**
