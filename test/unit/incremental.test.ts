@@ -3,6 +3,7 @@
 // them, and the result is always the same as a fresh parse and analysis of the new text.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { generateKubeRuleset } from '../../bench/generate';
 import { documentDiagnostics, type ParseResult, parseDocument } from '../../server/src/service/document';
 import type { Diagnostic } from '../../server/src/service/model';
 
@@ -288,4 +289,66 @@ test('suppression comments are carried over one-line edits, also when a line gai
     );
     prev = inc;
   }
+});
+
+test('edits told by the editor (offset, removed, inserted) parse as a fresh parse, in small and big files', () => {
+  let seed = 99;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return (seed >>> 8) % n; // the high bits: the low ones of this generator cycle quickly
+  };
+  // Mostly edits that keep the line a rule (so the one-line path is taken), some that do not.
+  const benign = ['1', '9', 'x', 'ACCEPT', '', '70000', '0'];
+  const harsh = [' ', '"', '-', ':', '/', '\\', '\r', '\n'];
+  // Small: hand-written lines, one with CRLF; big: over the sizes the form and family are read from.
+  const small = lines(
+    '*filter',
+    ':INPUT DROP [0:0]',
+    ':X - [0:0]',
+    '-A INPUT -p tcp --dport 22 -j ACCEPT',
+    '-A INPUT -s 10.0.0.1 -j X\r',
+    '-A X -p udp -m udp --dport 53 -j ACCEPT',
+    'COMMIT',
+  );
+  const big = generateKubeRuleset({ services: 1200 }).text;
+  assert.ok(big.length > 250_000);
+  for (const start of [small, big]) {
+    let text = start;
+    let prev = parseDocument(text);
+    documentDiagnostics(prev, text);
+    let told1 = 0;
+    for (let step = 0; step < 80; step++) {
+      if (step % 20 === 19) {
+        // Back to the start (the editor reloads the file): compared with the previous text.
+        text = start;
+        prev = parseDocument(text, { cache: prev.cache });
+        continue;
+      }
+      const ls = text.split('\n');
+      // Mostly rule lines (a broken *table line would leave no rule to edit).
+      const rules = ls.flatMap((l, i) => (l.startsWith('-A') ? [i] : []));
+      const ln = rules.length > 0 && rnd(4) > 0 ? rules[rnd(rules.length)] : rnd(ls.length);
+      let offset = 0;
+      for (let i = 0; i < ln; i++) offset += ls[i].length + 1;
+      offset += rnd(ls[ln].length + 1);
+      const removed = Math.min(rnd(4), text.length - offset);
+      const inserted = rnd(5) === 0 ? harsh[rnd(harsh.length)] : benign[rnd(benign.length)];
+      const next = text.slice(0, offset) + inserted + text.slice(offset + removed);
+      const told = parseDocument(next, { cache: prev.cache, change: { offset, removed, inserted } });
+      const fresh = parseDocument(next);
+      const label = `step ${step}: line ${ln} ${JSON.stringify(inserted)} at ${offset}`;
+      assert.deepEqual(modelOf(told), modelOf(fresh), label);
+      assert.deepEqual(json(documentDiagnostics(told, next)), json(documentDiagnostics(fresh, next)), label);
+      if (told.cache.save?.lineEdit) told1++;
+      prev = told;
+      text = next;
+    }
+    assert.ok(told1 >= 5, `${start === small ? 'small' : 'big'} file: the one-line path was taken ${told1} times`);
+  }
+  // A change that does not add up to the new text is not trusted.
+  const a = lines('*filter', ':INPUT DROP [0:0]', '-A INPUT -j ACCEPT', 'COMMIT');
+  const b = a.replace('ACCEPT', 'DROP');
+  const pa = parseDocument(a);
+  const wrong = parseDocument(b, { cache: pa.cache, change: { offset: 0, removed: 0, inserted: 'x' } });
+  assert.deepEqual(modelOf(wrong), modelOf(parseDocument(b)));
 });

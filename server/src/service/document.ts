@@ -7,6 +7,10 @@ import { analyze } from './analysis/index';
 import { applySuppressions, parseSuppressions, type Suppressions } from './diagnostics/suppress';
 import type { Diagnostic, DocumentForm, Family, ParsedDocument } from './model';
 import { parseSave, type SaveParseCache } from './parser/save';
+import type { TextChange } from './parser/saveEdit';
+
+export type { TextChange };
+
 import { parseShell } from './parser/shell';
 
 export interface DocumentCache {
@@ -30,6 +34,12 @@ export interface ParseOptions {
   family?: Family;
   /** The previous parse of the same document (incremental path). */
   cache?: DocumentCache;
+  /**
+   * With `cache`: the one change that turned that parse's text into this one, when the caller
+   * knows it (an editor does). A one-line edit is then parsed without reading the rest of the new
+   * text. It must be exact; without it the change is found by comparing the texts.
+   */
+  change?: TextChange;
 }
 
 export interface ParseResult extends ParsedDocument {
@@ -53,7 +63,7 @@ const SHELL_STRONG =
  */
 export function detectForm(text: string, languageId?: string): DocumentForm {
   if (languageId === 'shellscript') return 'shell';
-  const head = text.length > 65536 ? text.slice(0, 65536) : text;
+  const head = headOf(text);
   if (SHELL_STRONG.test(head)) return 'shell';
   if (languageId === 'iptables') {
     // A file opened as iptables but clearly a script: it invokes iptables and has no *table.
@@ -81,16 +91,25 @@ export function familyFromFileName(fileName: string | undefined): Family | undef
   return undefined;
 }
 
+/** How much of the text detectForm reads. */
+const HEAD = 65536;
+
 /** The part of the text detectForm reads. */
 function headOf(text: string): string {
-  return text.length > 65536 ? text.slice(0, 65536) : text;
+  return text.length > HEAD ? text.slice(0, HEAD) : text;
 }
 
 /** Parses a document in whichever form it is written. Never throws on any input. */
 export function parseDocument(text: string, options: ParseOptions = {}): ParseResult {
   const prev = options.cache;
-  const head = headOf(text);
+  const change = prev ? options.change : undefined;
+  const oldLength = prev?.save?.edit?.text.length;
   // The form depends on the head alone: an edit further down keeps it (and skips the regexes).
+  // Told where the change is, not even the head of the new text is read.
+  const head =
+    prev && change && oldLength !== undefined && oldLength > HEAD && text.length > HEAD && change.offset >= HEAD
+      ? prev.head
+      : headOf(text);
   const form =
     prev && prev.languageId === options.languageId && prev.head === head
       ? prev.form
@@ -98,7 +117,7 @@ export function parseDocument(text: string, options: ParseOptions = {}): ParseRe
   const languageId = options.languageId;
   if (form === 'save') {
     const family = options.family ?? familyFromFileName(options.fileName);
-    const r = parseSave(text, { family, cache: prev?.form === 'save' ? prev.save : undefined });
+    const r = parseSave(text, { family, cache: prev?.form === 'save' ? prev.save : undefined, change });
     const cache: DocumentCache = { form: 'save', save: r.cache, head, languageId };
     // A one-line edit of a rule line leaves the suppression comments where they were, unless
     // the line ends with a backslash (a next-line suppression then reaches the following line).

@@ -14,7 +14,7 @@ import { adoptUnchanged, RulesetBuilder } from './builder';
 import { FastRule } from './fastRule';
 import { splitRestoreLine } from './restoreTokens';
 import { type LineResult, NO_DIAGNOSTICS, parseRuleLine } from './ruleLine';
-import { type EditBase, parseLineEdit } from './saveEdit';
+import { type EditBase, parseLineEdit, type TextChange } from './saveEdit';
 import { endOfLines, parseRuleFast } from './shapes';
 
 /** What a `:NAME POLICY [p:b]` line declares. */
@@ -37,11 +37,15 @@ export interface SaveParseCache {
    * text is as it was. (Not the lines themselves: they would keep the older text alive.)
    */
   lineEdit?: { line: number; trailingBackslash: boolean };
+  /** The family that parse guessed from the text (undefined when it was given). */
+  guessedFamily?: Family;
 }
 
 export interface SaveParseOptions {
   family?: Family;
   cache?: SaveParseCache;
+  /** The change from the cached parse's text to this one, when the caller knows it. */
+  change?: TextChange;
   /**
    * Whether rule lines may take the fast lane (default true). Its rules build their details on
    * demand from their line; callers that rewrite spans in place need plain objects.
@@ -53,23 +57,43 @@ export interface SaveParseResult extends ParsedDocument {
   cache: SaveParseCache;
 }
 
+/** How much of the text detectSaveFamily reads. */
+const FAMILY_SAMPLE = 200_000;
+
 /** Guesses the family of iptables-save text: the header, then IPv6-only syntax in rules. */
 export function detectSaveFamily(text: string): Family {
   const head = text.slice(0, 4096);
   if (/^#.*ip6tables-save/m.test(head)) return 6;
   if (/^#.*iptables-save/m.test(head)) return 4;
-  const sample = text.length > 200_000 ? text.slice(0, 200_000) : text;
+  const sample = text.length > FAMILY_SAMPLE ? text.slice(0, FAMILY_SAMPLE) : text;
   if (/(?:^|\s)-[sd]\s+!?\s*[0-9a-fA-F]*:[0-9a-fA-F:.]*[:/]/m.test(sample)) return 6;
   if (/ipv6-icmp|icmpv6|--icmpv6-type|-m\s+(?:rt|frag|hbh|dst|ipv6header|mh|eui64)\b/.test(sample)) return 6;
   return 4;
 }
 
 export function parseSave(text: string, options: SaveParseOptions = {}): SaveParseResult {
-  const family = options.family ?? detectSaveFamily(text);
   const prev = options.cache;
+  const change = options.change;
+  // The family guessed from the text depends on its start only: an edit further on keeps it.
+  const guessed =
+    options.family === undefined &&
+    prev?.guessedFamily !== undefined &&
+    prev.edit !== undefined &&
+    change !== undefined &&
+    prev.edit.text.length - change.removed + change.inserted.length === text.length &&
+    change.offset >= FAMILY_SAMPLE &&
+    prev.edit.text.length > FAMILY_SAMPLE &&
+    text.length > FAMILY_SAMPLE
+      ? prev.guessedFamily
+      : undefined;
+  const family = options.family ?? guessed ?? detectSaveFamily(text);
+  const guessedFamily = options.family === undefined ? family : undefined;
   if (prev?.edit) {
-    const r = parseLineEdit(text, family, prev);
-    if (r) return r;
+    const r = parseLineEdit(text, family, prev, change);
+    if (r) {
+      r.cache.guessedFamily = guessedFamily;
+      return r;
+    }
   }
   const fast = options.fast !== false;
   const builder = new RulesetBuilder('save');
@@ -261,6 +285,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
   if (prev?.rulesets) adoptUnchanged(builder.rulesets, prev.rulesets);
   cache.rulesets = builder.rulesets;
   cache.edit = { text, family, onlyAppends, commands, diagnostics, diagLine, lineStarts, fast };
+  cache.guessedFamily = guessedFamily;
   return { form: 'save', rulesets: builder.rulesets, commands, diagnostics, lineCount: lines.length, cache };
 }
 

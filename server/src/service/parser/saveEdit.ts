@@ -29,6 +29,17 @@ export interface EditBase {
   fast: boolean;
 }
 
+/**
+ * One change of a document's text: `removed` characters at `offset` (in the old text) replaced by
+ * `inserted`. An editor knows it; given it, an edit is parsed without reading the new text at
+ * all (a big document's new version then need not even be flattened into one string).
+ */
+export interface TextChange {
+  offset: number;
+  removed: number;
+  inserted: string;
+}
+
 /** Chunk size for comparing the two texts (slices compare natively). */
 const CHUNK = 65536;
 
@@ -78,28 +89,49 @@ function isRuleLine(raw: string): boolean {
  * Parses `text` as a one-line edit of the parse `prev` was left by, or returns undefined when
  * the edit is not of that kind (then parse as usual).
  */
-export function parseLineEdit(text: string, family: Family, prev: SaveParseCache): SaveParseResult | undefined {
+export function parseLineEdit(
+  text: string,
+  family: Family,
+  prev: SaveParseCache,
+  change?: TextChange,
+): SaveParseResult | undefined {
   const base = prev.edit;
   const rulesets = prev.rulesets;
   if (!base || !rulesets || !base.onlyAppends || base.family !== family) return undefined;
   const old = base.text;
-  if (old === text) return undefined;
-  const p = commonPrefix(old, text);
-  const s = commonSuffix(old, text, Math.min(old.length, text.length) - p);
-  // Only edits inside one line: no line break removed or added.
-  if (old.indexOf('\n', p) < old.length - s && old.indexOf('\n', p) >= 0) return undefined;
-  const added = text.indexOf('\n', p);
-  if (added >= 0 && added < text.length - s) return undefined;
-
   const lineCount = prev.lines.length;
-  const ln = lineOf(base.lineStarts, lineCount, p);
+  let ln: number;
+  let raw: string;
+  if (change && old.length - change.removed + change.inserted.length === text.length) {
+    // The editor said what changed: the new line is the old one with the change applied.
+    if (change.offset < 0 || change.removed < 0 || change.inserted.includes('\n')) return undefined;
+    ln = lineOf(base.lineStarts, lineCount, change.offset);
+    const start = base.lineStarts[ln];
+    const end = base.lineStarts[ln + 1] - 1; // where the line's \n is (or the text ends)
+    const was = prev.lines[ln];
+    const line = was instanceof FastRule ? was.src : was?.text;
+    // The change stays inside the line, and the line is stored exactly as written (no \r cut off).
+    if (line === undefined || change.offset + change.removed > end || line.length !== end - start) return undefined;
+    const at = change.offset - start;
+    raw = line.slice(0, at) + change.inserted + line.slice(at + change.removed);
+  } else {
+    if (old === text) return undefined;
+    const p = commonPrefix(old, text);
+    const s = commonSuffix(old, text, Math.min(old.length, text.length) - p);
+    // Only edits inside one line: no line break removed or added.
+    if (old.indexOf('\n', p) < old.length - s && old.indexOf('\n', p) >= 0) return undefined;
+    const added = text.indexOf('\n', p);
+    if (added >= 0 && added < text.length - s) return undefined;
+    ln = lineOf(base.lineStarts, lineCount, p);
+    const start = base.lineStarts[ln];
+    const nl = text.indexOf('\n', start);
+    raw = text.slice(start, nl < 0 ? text.length : nl);
+  }
+
   const was = prev.lines[ln];
   const oldCmd = was instanceof FastRule ? was : was?.command;
   const oldRule = oldCmd?.rule;
   if (!was || !oldCmd || !oldRule || oldCmd.op !== 'append' || was.family !== family) return undefined;
-  const start = base.lineStarts[ln];
-  const nl = text.indexOf('\n', start);
-  const raw = text.slice(start, nl < 0 ? text.length : nl);
   const before = was instanceof FastRule ? was.src : was.text;
   if (!isRuleLine(raw) || !isRuleLine(before)) return undefined;
 
