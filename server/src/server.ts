@@ -14,13 +14,13 @@ import {
   TextDocumentSyncKind,
   TextDocuments,
 } from 'vscode-languageserver';
-import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DIAGNOSTIC_SOURCE, toLspDiagnostics } from './lsp/convert';
 import { Debouncer } from './lsp/debounce';
 import { ParseCache, shellWithoutIptables } from './lsp/documents';
 import { formatError } from './lsp/runSafe';
 import { DEFAULT_SETTINGS, type IptablesSettings, normalizeSettings } from './lsp/settings';
 import { registerSimulateRequest } from './lsp/simulate';
+import { pieceTextDocuments } from './lsp/textDocument';
 import { documentDiagnostics } from './service/document';
 
 /** Language ids the server works on. */
@@ -31,7 +31,7 @@ export const MAX_DIAGNOSTICS = 1000;
 
 /** Wires the iptables language service to `connection` and starts listening on it. */
 export function startServer(connection: Connection): void {
-  const documents = new TextDocuments(TextDocument);
+  const documents = new TextDocuments(pieceTextDocuments);
   const parses = new ParseCache();
   const debouncer = new Debouncer();
   const log = { error: (m: string) => connection.console.error(m) };

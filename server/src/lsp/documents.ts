@@ -1,12 +1,13 @@
 /**
  * The server's parse cache: one entry per open document URI, holding the parse of the newest
  * version seen. A new version is parsed with the previous parse's cache, so the save parser
- * reuses the results of unchanged lines (the incremental path); a settings change that affects
- * parsing drops the reuse.
+ * reuses the results of unchanged lines (the incremental path), told what changed when the
+ * document knows (see textDocument.ts); a settings change that affects parsing drops the reuse.
  */
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { type ParseResult, parseDocument } from '../service/document';
 import type { Family } from '../service/model';
+import { PieceTextDocument } from './textDocument';
 
 /** What a document was parsed with (a different value forces a fresh parse). */
 export interface ParseSettings {
@@ -61,11 +62,15 @@ export class ParseCache {
       return prev.result;
     }
     const reusable = prev && prev.languageId === document.languageId && prev.family === settings.family;
+    // What changed since the parsed version, when the document can tell (then a one-line edit of
+    // a big file is parsed without reading the new text).
+    const change = reusable && document instanceof PieceTextDocument ? document.changeSince(prev.version) : undefined;
     const result = parseDocument(document.getText(), {
       languageId: document.languageId,
       fileName: fileNameOf(document.uri),
       family: settings.family === 'auto' ? undefined : settings.family,
       cache: reusable ? prev.result.cache : undefined,
+      change,
     });
     this.parses++;
     this.entries.set(document.uri, {
