@@ -16,10 +16,9 @@ const MAX_PIECES = 64;
 /** How many recorded changes a document keeps for changeSince. */
 const MAX_HISTORY = 64;
 
-/** A recorded change: the version it led to, the version it started from, and what it did. */
+/** A recorded change: the version it started from, and what it did. */
 interface Recorded extends TextChange {
   from: number;
-  to: number;
   /** Whether it is the first change of its update (an update may send several). */
   first: boolean;
 }
@@ -146,7 +145,6 @@ export class PieceTextDocument implements TextDocument {
         this.replace(start, end, change.text);
         this.record({
           from,
-          to: version,
           first: changes[0] === change,
           offset: start,
           removed: end - start,
