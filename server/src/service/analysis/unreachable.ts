@@ -35,14 +35,23 @@ export function mayMatchEverything(rule: Rule): boolean {
   return true;
 }
 
+/** FastRule.analysisBits: the rule is known to match every packet, or known not to. */
+const UNCONDITIONAL = 1;
+const CONDITIONAL = 2;
+
 /** Whether the rule matches every packet (only always-true options and the comment match). */
 export function isUnconditional(rule: Rule): boolean {
   // A fast-lane rule's shape usually answers without building the rule's details, and otherwise
   // the words of its addresses and interfaces do (a blocklist of 20k `-s ADDR -j DROP`).
   if (rule instanceof FastRule) {
     if (!shapeFacts(rule.plan).mayMatchEverything) return false;
+    const known = rule.analysisBits & (UNCONDITIONAL | CONDITIONAL);
+    if (known !== 0) return known === UNCONDITIONAL;
     const byWords = unconditionalByWords(rule);
-    if (byWords !== undefined) return byWords;
+    if (byWords !== undefined) {
+      rule.analysisBits |= byWords ? UNCONDITIONAL : CONDITIONAL;
+      return byWords;
+    }
   }
   if (!mayMatchEverything(rule)) return false;
   const b = rule.base;

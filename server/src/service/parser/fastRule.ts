@@ -26,6 +26,11 @@ export class FastRule implements Rule, Command {
   readonly plan: Plan;
   private full: Command | undefined;
   private tgt: FastTarget | undefined;
+  /**
+   * Owned by the analyses: what they worked out about this rule alone (kept with the rule, so a
+   * re-analysis after an edit elsewhere in its chain does not work it out again). 0: nothing.
+   */
+  analysisBits: number;
 
   constructor(
     src: string,
@@ -47,6 +52,7 @@ export class FastRule implements Rule, Command {
     this.plan = plan;
     this.full = undefined;
     this.tgt = undefined;
+    this.analysisBits = 0;
   }
 
   // Constant for every fast-lane rule, so kept on the prototype rather than in each object.
