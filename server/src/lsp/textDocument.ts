@@ -10,6 +10,7 @@
 import type { TextDocumentsConfiguration } from 'vscode-languageserver';
 import type { Position, Range, TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import type { TextChange } from '../service/document';
+import { lineAt } from '../service/lineSearch';
 
 /** After this many pieces the text is joined into one (one copy per that many changes). */
 const MAX_PIECES = 64;
@@ -140,8 +141,8 @@ export class PieceTextDocument implements TextDocument {
         const end = this.offsetAt(range.end);
         const lineOffsets = this.getLineOffsets();
         // The lines of the offsets (not of the range: a position past the end is clamped).
-        const startLine = lineOf(lineOffsets, start);
-        const endLine = lineOf(lineOffsets, end);
+        const startLine = lineAt(lineOffsets, lineOffsets.length, start);
+        const endLine = lineAt(lineOffsets, lineOffsets.length, end);
         this.replace(start, end, change.text);
         this.record({
           from,
@@ -207,15 +208,8 @@ export class PieceTextDocument implements TextDocument {
   positionAt(offset: number): Position {
     const at = Math.max(Math.min(offset, this.length), 0);
     const lineOffsets = this.getLineOffsets();
-    let low = 0;
-    let high = lineOffsets.length;
-    if (high === 0) return { line: 0, character: at };
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (lineOffsets[mid] > at) high = mid;
-      else low = mid + 1;
-    }
-    const line = low - 1;
+    if (lineOffsets.length === 0) return { line: 0, character: at };
+    const line = lineAt(lineOffsets, lineOffsets.length, at);
     return { line, character: this.beforeEol(at, lineOffsets[line]) - lineOffsets[line] };
   }
 
@@ -255,18 +249,6 @@ export function composeChanges(changes: readonly TextChange[]): TextChange | und
     };
   }
   return acc;
-}
-
-/** The line (index into the line starts) holding offset `at`. */
-function lineOf(lineOffsets: readonly number[], at: number): number {
-  let lo = 0;
-  let hi = lineOffsets.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (lineOffsets[mid] <= at) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 function isEol(c: number): boolean {

@@ -7,6 +7,7 @@
  * of a document is read). Whenever any condition for that does not hold, the caller parses the
  * document as usual (which still reuses unchanged lines). The result is the same either way.
  */
+import { lineAt } from '../lineSearch';
 import type { Command, Diagnostic, Family, Ruleset } from '../model';
 import { FastRule } from './fastRule';
 import { NO_DIAGNOSTICS, parseRuleLine } from './ruleLine';
@@ -64,18 +65,6 @@ function commonSuffix(a: string, b: string, max: number): number {
   return k;
 }
 
-/** The line containing offset `at` (binary search in the line starts). */
-function lineOf(starts: Int32Array, lineCount: number, at: number): number {
-  let lo = 0;
-  let hi = lineCount - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= at) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
 /** Whether parseSave would read the line as a rule command (inside a table). */
 function isRuleLine(raw: string): boolean {
   if (raw.length === 0 || raw.charCodeAt(raw.length - 1) === 13) return false;
@@ -105,7 +94,7 @@ export function parseLineEdit(
   if (change && old.length - change.removed + change.inserted.length === text.length) {
     // The editor said what changed: the new line is the old one with the change applied.
     if (change.offset < 0 || change.removed < 0 || change.inserted.includes('\n')) return undefined;
-    ln = lineOf(base.lineStarts, lineCount, change.offset);
+    ln = lineAt(base.lineStarts, lineCount, change.offset);
     const start = base.lineStarts[ln];
     const end = base.lineStarts[ln + 1] - 1; // where the line's \n is (or the text ends)
     const was = prev.lines[ln];
@@ -122,7 +111,7 @@ export function parseLineEdit(
     if (old.indexOf('\n', p) < old.length - s && old.indexOf('\n', p) >= 0) return undefined;
     const added = text.indexOf('\n', p);
     if (added >= 0 && added < text.length - s) return undefined;
-    ln = lineOf(base.lineStarts, lineCount, p);
+    ln = lineAt(base.lineStarts, lineCount, p);
     const start = base.lineStarts[ln];
     const nl = text.indexOf('\n', start);
     raw = text.slice(start, nl < 0 ? text.length : nl);

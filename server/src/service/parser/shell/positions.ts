@@ -2,6 +2,7 @@
  * Offset ↔ line/character conversion for the script parser (the lexer works on offsets into the
  * whole document; diagnostics and tokens need LSP-style spans).
  */
+import { lineAt } from '../../lineSearch';
 import type { Span } from '../../model';
 
 export class LineIndex {
@@ -22,15 +23,7 @@ export class LineIndex {
 
   /** Line (0-based) containing `offset`. */
   lineOf(offset: number): number {
-    const st = this.starts;
-    let lo = 0;
-    let hi = st.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (st[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return lineAt(this.starts, this.starts.length, offset);
   }
 
   /** The span of the offsets `start`..`end` (end exclusive). */
