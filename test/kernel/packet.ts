@@ -194,13 +194,13 @@ export interface PacketFields {
   payload: Buffer;
 }
 
-/** Builds the IPv4 packet (header + transport header + payload) with valid checksums. */
-export function buildIpv4(f: PacketFields): Buffer {
-  const src = ipToBytes(f.src);
-  const dst = ipToBytes(f.dst);
-  let l4: Buffer;
+/**
+ * The TCP (proto 6) or UDP (17) header with the payload, its checksum made by `checksum` from the
+ * segment (IPv4 and IPv6 differ only in the pseudo header); undefined for other protocols.
+ */
+export function buildTransport(f: PacketFields, checksum: (segment: Buffer) => number): Buffer | undefined {
   if (f.proto === 6) {
-    l4 = Buffer.alloc(20 + f.payload.length);
+    const l4 = Buffer.alloc(20 + f.payload.length);
     l4.writeUInt16BE(f.sport ?? 0, 0);
     l4.writeUInt16BE(f.dport ?? 0, 2);
     l4.writeUInt32BE((f.seq ?? 0) >>> 0, 4);
@@ -209,15 +209,30 @@ export function buildIpv4(f: PacketFields): Buffer {
     l4[13] = f.flags ?? 0;
     l4.writeUInt16BE(f.window ?? 64240, 14);
     f.payload.copy(l4, 20);
-    l4.writeUInt16BE(checksum(l4, pseudoSum(src, dst, 6, l4.length)), 16);
-  } else if (f.proto === 17) {
-    l4 = Buffer.alloc(8 + f.payload.length);
+    l4.writeUInt16BE(checksum(l4), 16);
+    return l4;
+  }
+  if (f.proto === 17) {
+    const l4 = Buffer.alloc(8 + f.payload.length);
     l4.writeUInt16BE(f.sport ?? 0, 0);
     l4.writeUInt16BE(f.dport ?? 0, 2);
     l4.writeUInt16BE(l4.length, 4);
     f.payload.copy(l4, 8);
-    const c = checksum(l4, pseudoSum(src, dst, 17, l4.length));
+    const c = checksum(l4);
     l4.writeUInt16BE(c === 0 ? 0xffff : c, 6);
+    return l4;
+  }
+  return undefined;
+}
+
+/** Builds the IPv4 packet (header + transport header + payload) with valid checksums. */
+export function buildIpv4(f: PacketFields): Buffer {
+  const src = ipToBytes(f.src);
+  const dst = ipToBytes(f.dst);
+  let l4: Buffer;
+  const transport = buildTransport(f, (seg) => checksum(seg, pseudoSum(src, dst, f.proto, seg.length)));
+  if (transport) {
+    l4 = transport;
   } else if (f.proto === 1) {
     l4 = Buffer.alloc(8 + f.payload.length);
     l4[0] = f.icmpType ?? 8;
@@ -245,11 +260,12 @@ export function buildIpv4(f: PacketFields): Buffer {
   return Buffer.concat([ip, l4]);
 }
 
-export function ethernetFrame(dstMac: string, srcMac: string, ipPacket: Buffer): Buffer {
+/** An Ethernet frame carrying an IP packet (IPv4 unless another EtherType is given). */
+export function ethernetFrame(dstMac: string, srcMac: string, ipPacket: Buffer, etherType = 0x0800): Buffer {
   const eth = Buffer.alloc(14);
   macToBytes(dstMac).copy(eth, 0);
   macToBytes(srcMac).copy(eth, 6);
-  eth.writeUInt16BE(0x0800, 12);
+  eth.writeUInt16BE(etherType, 12);
   return Buffer.concat([eth, ipPacket]);
 }
 

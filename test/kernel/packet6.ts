@@ -7,10 +7,12 @@
  * IP ID does for IPv4; the kernel's own packets carry flow label 0 (auto_flowlabels is off).
  */
 import {
+  buildTransport,
   bytesToMac,
   decodeFrame,
   decodeIpv4,
   decodeTransport,
+  ethernetFrame,
   type Header,
   macToBytes,
   type PacketFields,
@@ -144,25 +146,9 @@ export function buildIpv6(f: Packet6Fields): Buffer {
   const src = ip6ToBytes(f.src);
   const dst = ip6ToBytes(f.dst);
   let l4: Buffer;
-  if (f.proto === 6) {
-    l4 = Buffer.alloc(20 + f.payload.length);
-    l4.writeUInt16BE(f.sport ?? 0, 0);
-    l4.writeUInt16BE(f.dport ?? 0, 2);
-    l4.writeUInt32BE((f.seq ?? 0) >>> 0, 4);
-    l4.writeUInt32BE((f.ack ?? 0) >>> 0, 8);
-    l4[12] = 5 << 4;
-    l4[13] = f.flags ?? 0;
-    l4.writeUInt16BE(f.window ?? 64240, 14);
-    f.payload.copy(l4, 20);
-    l4.writeUInt16BE(checksum6(src, dst, 6, l4), 16);
-  } else if (f.proto === 17) {
-    l4 = Buffer.alloc(8 + f.payload.length);
-    l4.writeUInt16BE(f.sport ?? 0, 0);
-    l4.writeUInt16BE(f.dport ?? 0, 2);
-    l4.writeUInt16BE(l4.length, 4);
-    f.payload.copy(l4, 8);
-    const c = checksum6(src, dst, 17, l4);
-    l4.writeUInt16BE(c === 0 ? 0xffff : c, 6);
+  const transport = buildTransport(f, (seg) => checksum6(src, dst, f.proto, seg));
+  if (transport) {
+    l4 = transport;
   } else if (f.proto === 58) {
     const type = f.icmpType ?? 128;
     let body: Buffer;
@@ -199,11 +185,7 @@ export function buildIpv6(f: Packet6Fields): Buffer {
 
 /** An Ethernet frame carrying IPv6. */
 export function ethernetFrame6(dstMac: string, srcMac: string, ipPacket: Buffer): Buffer {
-  const eth = Buffer.alloc(14);
-  macToBytes(dstMac).copy(eth, 0);
-  macToBytes(srcMac).copy(eth, 6);
-  eth.writeUInt16BE(0x86dd, 12);
-  return Buffer.concat([eth, ipPacket]);
+  return ethernetFrame(dstMac, srcMac, ipPacket, 0x86dd);
 }
 
 const EXT_HEADERS = new Set([0, 43, 44, 51, 60]);
