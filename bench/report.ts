@@ -156,6 +156,7 @@ export function formatReport(report: BenchReport): string {
         'full min',
         'parse',
         'analyze',
+        'floor',
         'edit',
         'insert',
         'sim 1st',
@@ -179,6 +180,7 @@ export function formatReport(report: BenchReport): string {
           fmtMs(l.full.min),
           fmtMs(l.parse.median),
           fmtMs(l.analyze.median),
+          fmtMs(l.floor?.median),
           fmtMs(l.edit?.median),
           fmtMs(l.insert?.median),
           fmtMs(s?.firstPacketMs),
@@ -223,6 +225,17 @@ export function formatReport(report: BenchReport): string {
   for (const t of report.targets) {
     const mark = t.pass === undefined ? ' n/a' : t.pass ? 'PASS' : 'FAIL';
     out.push(`  [${mark}] ${t.name}: ${t.measured} (limit ${t.limit})`);
+  }
+  const k10 = find(report.inputs, 10_000);
+  const floor10 = k10?.library?.floor?.median;
+  if (floor10 !== undefined) {
+    const full10 = k10?.library?.full.median;
+    const nft10 = k10?.restore?.nft?.median;
+    out.push(
+      '',
+      'Lower bound (80k rules; bench/floor.ts: split lines and words, hash shapes, resolve chains; no value checks, no model, no analyses)',
+      `  ${fmtMs(floor10)}${nft10 !== undefined ? ` = ${(floor10 / (nft10 / 10)).toFixed(2)}× the 1/10 budget (${fmtMs(nft10 / 10)})` : ''}; full parse + diagnostics = ${full10 !== undefined ? (full10 / floor10).toFixed(1) : '-'}× the lower bound`,
+    );
   }
   return out.join('\n');
 }

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { documentDiagnostics, type ParseResult, parseDocument } from '../server/src/service/document';
 import { applyLineEdit, chooseLineEdit, insertLineCopy, lineOffset } from './edits';
+import { floorPass } from './floor';
 import type { KubeProbe } from './generate';
 import { measureSimulation, type SimulationResult } from './simulate';
 import {
@@ -50,6 +51,8 @@ export interface LibraryResult {
   /** Parse alone and analyses alone, measured in the same runs. */
   parse: Timing;
   analyze: Timing;
+  /** The lower-bound pass (floor.ts) on the same text, save files only. */
+  floor?: Timing;
   /** One-line in-place edit through the incremental path. */
   edit?: Timing & { line: number; before: string; after: string };
   /** A line inserted (every later line shifts) through the incremental path. */
@@ -119,6 +122,9 @@ function run(config: WorkerConfig): LibraryResult {
     retainedHeapMb: heapBefore !== undefined && heapWith !== undefined ? heapWith - heapBefore : undefined,
     peakRssMb: peakFull,
   };
+
+  // The lower bound beside it (iptables-save text only: that is what the pass reads).
+  if (doc.form === 'save') result.floor = timeRuns(runs, warmup, () => text, floorPass);
 
   // One-line edit: alternate between the edited and the original line, each a new version.
   const edit = chooseLineEdit(text, config.editLine);

@@ -1,0 +1,57 @@
+// The benchmark's lower-bound pass (bench/floor.ts) must do the parser's work, not less: it finds
+// the same rules, chains and jumps to user chains as the real parse of the same text.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { floorPass } from '../../bench/floor';
+import { generateKubeRuleset } from '../../bench/generate';
+import { chainTargetOf } from '../../server/src/service/analysis/graph';
+import { parseDocument } from '../../server/src/service/document';
+
+function parserCounts(text: string) {
+  const doc = parseDocument(text);
+  let rules = 0;
+  let chainJumps = 0;
+  let chains = 0;
+  for (const rs of Object.values(doc.rulesets)) {
+    if (!rs) continue;
+    for (const t of rs.tables.values()) {
+      chains += t.chains.size;
+      for (const c of t.chains.values()) {
+        rules += c.rules.length;
+        for (const r of c.rules) {
+          const name = chainTargetOf(r);
+          if (name !== undefined && t.chains.has(name)) chainJumps++;
+        }
+      }
+    }
+  }
+  return { rules, chainJumps, chains };
+}
+
+test('the floor pass counts what the parser finds in a generated kube-proxy ruleset', () => {
+  for (const services of [1, 300]) {
+    const { text } = generateKubeRuleset({ services });
+    const floor = floorPass(text);
+    const { shapes, ...counts } = floor;
+    assert.deepEqual(counts, parserCounts(text), `${services} services`);
+    assert.ok(shapes > 5 && shapes < 60, `shapes ${shapes}`);
+  }
+});
+
+test('the floor pass reads counters, quoted words and -g', () => {
+  const text = [
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    ':A - [0:0]',
+    ':B - [0:0]',
+    '[3:180] -A INPUT -m comment --comment "-j B" -j A',
+    '-A INPUT -g B',
+    '-A A -j ACCEPT',
+    '-A B -j A',
+    'COMMIT',
+    '',
+  ].join('\n');
+  const floor = floorPass(text);
+  assert.deepEqual({ rules: floor.rules, chainJumps: floor.chainJumps, chains: floor.chains }, parserCounts(text));
+  assert.equal(floor.chainJumps, 3);
+});
