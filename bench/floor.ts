@@ -44,6 +44,9 @@ export function floorPass(text: string): FloorCounts {
   let lastChainId = -1;
   let lastTarget = '';
   let lastTargetId = -1;
+  // The next double quote at or after the scan position, in the whole text: it only moves
+  // forward, so finding it costs one pass however few quotes there are.
+  let nextQuote = -1;
   for (let at = 0; at < n; ) {
     let end = text.indexOf('\n', at);
     if (end < 0) end = n;
@@ -68,8 +71,11 @@ export function floorPass(text: string): FloorCounts {
         i = text.indexOf(' ', at) + 1;
         if (i <= 0 || i > end) i = end;
       }
-      let quote = text.indexOf('"', i);
-      if (quote < 0 || quote > end) quote = end;
+      if (nextQuote < i) {
+        nextQuote = text.indexOf('"', i);
+        if (nextQuote < 0) nextQuote = n;
+      }
+      let quote = nextQuote > end ? end : nextQuote;
       let h = 0x811c9dc5;
       let words = 0;
       let chainAt = -1;
@@ -88,8 +94,9 @@ export function floorPass(text: string): FloorCounts {
         if (quote < e) {
           const close = text.indexOf('"', s + 1);
           e = close < 0 || close >= end ? end : close + 1;
-          quote = text.indexOf('"', e);
-          if (quote < 0 || quote > end) quote = end;
+          nextQuote = text.indexOf('"', e);
+          if (nextQuote < 0) nextQuote = n;
+          quote = nextQuote > end ? end : nextQuote;
           h = Math.imul(h ^ 257, 16777619);
         } else if (text.charCodeAt(s) === 45 /* - */ && e - s > 1) {
           const c1 = text.charCodeAt(s + 1);
