@@ -3,6 +3,8 @@
  * the same mutant, whatever the count asked for.
  */
 
+import { mulberry32 } from '../helpers/rng';
+
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number;
@@ -26,14 +28,7 @@ function mix(a: number, b: number): number {
 
 /** The generator for item `index` of a run seeded with `seed`. */
 export function rngFor(seed: number, index: number): Rng {
-  let state = mix(seed >>> 0, index >>> 0) || 1;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(mix(seed >>> 0, index >>> 0) || 1);
   const int = (n: number) => Math.floor(next() * n);
   return {
     next,

@@ -11,16 +11,12 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { ParseCache } from '../../server/src/lsp/documents';
 import { composeChanges, PieceTextDocument, pieceTextDocuments } from '../../server/src/lsp/textDocument';
 import { documentDiagnostics, parseDocument } from '../../server/src/service/document';
+import { mulberry32 } from '../helpers/rng';
 
+/** A seeded generator of integers in [0, n). */
 function rng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
+  const next = mulberry32(seed);
+  return (n) => Math.floor(next() * n);
 }
 
 const START = [

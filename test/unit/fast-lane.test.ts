@@ -18,6 +18,7 @@ import { FastRule } from '../../server/src/service/parser/fastRule';
 import { parseSave } from '../../server/src/service/parser/save';
 import { forgetShapes } from '../../server/src/service/parser/shapes';
 import { CORPUS } from '../helpers/paths';
+import { mulberry32 } from '../helpers/rng';
 import { readVerdicts } from '../helpers/verdicts';
 
 function option(o: OptionUse): unknown {
@@ -110,18 +111,6 @@ function assertSame(text: string, family: Family, label: string): { fastRules: n
   return fast;
 }
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const DAMAGE = ['x', '9', '0', '.', '/', ':', ',', '-', '!', '"', '\\', '256', '0x', '65536', 'é', '*', '+', ''];
 
 /** Replaces a character inside a value word (a word not starting with '-') of some rule lines. */
@@ -164,7 +153,7 @@ test('fast lane: every corpus ruleset parses and analyses exactly as the complet
 
 test('fast lane: corpus rulesets with damaged values (same shapes) give the same diagnostics', (t) => {
   if (corpusFiles.length === 0) return t.skip(`corpus not found at ${CORPUS}`);
-  const r = rng(7);
+  const r = mulberry32(7);
   let compared = 0;
   for (const f of corpusFiles) {
     const text = readFileSync(f.path, 'utf8');
@@ -183,7 +172,7 @@ test('fast lane: a kube-proxy ruleset takes the lane for nearly every rule, with
   const kube = generateKubeRuleset({ services: 300 });
   const r = assertSame(kube.text, 4, 'kube-proxy 300 services');
   assert.ok(r.fastRules > r.rules * 0.95, `fast lane took ${r.fastRules} of ${r.rules} rules`);
-  const damaged = damageValues(kube.text, rng(11));
+  const damaged = damageValues(kube.text, mulberry32(11));
   const d = assertSame(damaged, 4, 'kube-proxy 300 services, damaged values');
   assert.ok(d.fastRules < r.fastRules, 'damaged lines leave the fast lane');
 });

@@ -12,19 +12,8 @@ import { test } from 'node:test';
 import { documentDiagnostics, parseDocument } from '../../server/src/service/document';
 import { inferHost, type PacketSpec, simulate } from '../../server/src/service/simulator/index';
 import { CORPUS } from '../helpers/paths';
+import { mulberry32 } from '../helpers/rng';
 import { readVerdicts } from '../helpers/verdicts';
-
-/** mulberry32: small, seedable, good enough for test-case generation. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NASTY = [
   '"',
@@ -100,7 +89,7 @@ test('parsing and diagnostics survive 1,500 mutated corpus files, each fast', {
     .map((f) => ({ f, text: readFileSync(join(CORPUS, f), 'utf8') }))
     .filter(({ text }) => text.length < 200_000);
   assert.ok(files.length > 50);
-  const r = rng(20261121);
+  const r = mulberry32(20261121);
   for (let k = 0; k < 1500; k++) {
     const { f, text } = files[Math.floor(r() * files.length)];
     const mutant = mutate(text, r);
@@ -123,7 +112,7 @@ test('parsing and diagnostics survive 1,500 mutated corpus files, each fast', {
 test('the simulator survives random packets through real rulesets', {
   skip: !available && 'shared corpus not found',
 }, () => {
-  const r = rng(42);
+  const r = mulberry32(42);
   const valid = readVerdicts(CORPUS).filter((v) => v.verdict === 'valid' && v.family === 4);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
   const addr = () =>
