@@ -6,7 +6,7 @@
  */
 import type { Chain, OptionUse, Rule } from '../model';
 import { FastRule } from '../parser/fastRule';
-import { valueWord } from '../parser/shapes';
+import { valueWords } from '../parser/shapes';
 import { type AddrMask, parseArg } from '../registry/argtypes';
 import { findTarget } from '../registry/index';
 import { report, type TableContext } from './context';
@@ -69,28 +69,27 @@ function unconditionalByWords(rule: FastRule): boolean | undefined {
   const plan = rule.plan;
   const b = plan.template.base;
   const w = plan.baseWords;
-  for (const [opt, k] of [
-    [b.source, w.source],
-    [b.destination, w.destination],
-  ] as const) {
-    if (!opt) continue;
-    if (opt.negated) return false;
-    const spec = plan.checks[k];
-    const word = spec ? valueWord(rule, k) : undefined;
-    if (!spec || word === undefined) return undefined;
+  // Addresses first, then interfaces (their values decide differently).
+  const opts = [b.source, b.destination, b.inInterface, b.outInterface];
+  const ks = [w.source, w.destination, w.inInterface, w.outInterface];
+  if (opts.every((o) => !o)) return true;
+  if (opts.some((o) => o?.negated)) return false;
+  // One split of the line for all four.
+  const words = valueWords(rule, ks);
+  if (!words) return undefined;
+  for (let i = 0; i < 4; i++) {
+    if (!opts[i]) continue;
+    const word = words[i];
+    if (word === undefined) return undefined;
+    if (i >= 2) {
+      if (word !== '+') return false;
+      continue;
+    }
+    const spec = plan.checks[ks[i]];
+    if (!spec) return undefined;
     const r = parseArg(word, spec, rule.family);
     if (!Array.isArray(r.value)) return undefined;
     if (!(r.value as AddrMask[]).every((a) => a && a.prefix === 0 && !a.hostname)) return false;
-  }
-  for (const [opt, k] of [
-    [b.inInterface, w.inInterface],
-    [b.outInterface, w.outInterface],
-  ] as const) {
-    if (!opt) continue;
-    if (opt.negated) return false;
-    const word = valueWord(rule, k);
-    if (word === undefined) return undefined;
-    if (word !== '+') return false;
   }
   return true;
 }

@@ -413,14 +413,16 @@ function learn(
 }
 
 /**
- * Word `k` of a fast-lane rule's line (quotes removed), found by splitting the line again (no
- * details are built), or undefined if it cannot be.
+ * Words `ks` of a fast-lane rule's line (quotes removed; undefined for an index that is not a
+ * word), found by splitting the line again once (no details are built), or undefined if it cannot
+ * be split as its shape was.
  */
-export function valueWord(rule: FastRule, k: number): string | undefined {
+export function valueWords(rule: FastRule, ks: readonly number[]): (string | undefined)[] | undefined {
   const raw = rule.src;
   const from = raw.charCodeAt(0) === 91 /* [ */ ? countersEnd(raw) : 0;
-  if (scan(raw, from, rule.family) !== rule.plan.count || k < 0 || k >= rule.plan.count) return undefined;
-  return wordText(raw, k);
+  const count = scan(raw, from, rule.family);
+  if (count !== rule.plan.count) return undefined;
+  return ks.map((k) => (k >= 0 && k < count ? wordText(raw, k) : undefined));
 }
 
 /**
