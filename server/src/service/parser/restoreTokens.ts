@@ -119,3 +119,20 @@ export function splitRestoreLine(text: string, line: number, from = 0): LineWord
   }
   return { tokens, unterminatedQuoteAt };
 }
+
+/**
+ * Where a clean `[pkts:bytes]` (digits only) starting at `from` ends (the index after `]`), or 0
+ * when raw[from..] does not start with one. Reads the characters in place, without a slice.
+ */
+export function countersEnd(raw: string, from = 0): number {
+  const n = raw.length;
+  if (raw.charCodeAt(from) !== 91 /* [ */) return 0;
+  let i = from + 1;
+  const d0 = i;
+  while (i < n && raw.charCodeAt(i) >= 48 && raw.charCodeAt(i) <= 57) i++;
+  if (i === d0 || raw.charCodeAt(i) !== 58 /* : */) return 0;
+  const d1 = ++i;
+  while (i < n && raw.charCodeAt(i) >= 48 && raw.charCodeAt(i) <= 57) i++;
+  if (i === d1 || raw.charCodeAt(i) !== 93 /* ] */) return 0;
+  return i + 1;
+}

@@ -12,7 +12,7 @@ import type { Command, Diagnostic, Family, ParsedDocument, Ruleset, Span, Table,
 import { isBuiltinTable } from '../model';
 import { adoptUnchanged, RulesetBuilder } from './builder';
 import { FastRule } from './fastRule';
-import { splitRestoreLine } from './restoreTokens';
+import { countersEnd, splitRestoreLine } from './restoreTokens';
 import { type LineResult, NO_DIAGNOSTICS, parseRuleLine } from './ruleLine';
 import { type EditBase, parseLineEdit, type TextChange } from './saveEdit';
 import { endOfLines, parseRuleFast } from './shapes';
@@ -291,19 +291,6 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
 
 const COUNTERS_RE = /^\[[0-9]+:[0-9]+\]$/;
 
-/** Whether raw[from..] is exactly `[digits:digits]` (what COUNTERS_RE accepts), without a slice. */
-function plainCounters(raw: string, from: number): boolean {
-  const n = raw.length;
-  if (raw.charCodeAt(from) !== 91 /* [ */) return false;
-  let i = from + 1;
-  const d0 = i;
-  while (i < n && raw.charCodeAt(i) >= 48 && raw.charCodeAt(i) <= 57) i++;
-  if (i === d0 || raw.charCodeAt(i) !== 58 /* : */) return false;
-  const d1 = ++i;
-  while (i < n && raw.charCodeAt(i) >= 48 && raw.charCodeAt(i) <= 57) i++;
-  return i > d1 && i === n - 1 && raw.charCodeAt(i) === 93 /* ] */;
-}
-
 /** The policy word raw[from..to) when it is `-`, ACCEPT or DROP (as a shared string), else undefined. */
 function policyAt(raw: string, from: number, to: number): string | undefined {
   const len = to - from;
@@ -374,7 +361,8 @@ function parseChainLine(raw: string, ln: number, table: string, family: Family):
     raw.indexOf(' ', sp2 + 1) < 0 &&
     raw.indexOf('"') < 0 &&
     raw.indexOf('\t') < 0 &&
-    plainCounters(raw, sp2 + 1)
+    // Exactly `[digits:digits]` to the end (what COUNTERS_RE accepts), without a slice.
+    countersEnd(raw, sp2 + 1) === raw.length
   ) {
     const policy = policyAt(raw, sp1 + 1, sp2);
     if (policy !== undefined) return new ChainLine(raw, table, family, raw.slice(1, sp1), policy, ln, sp1);

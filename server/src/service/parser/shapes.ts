@@ -22,7 +22,7 @@ import { findTarget, LONGEST_TARGET_NAME } from '../registry/index';
 import type { ArgSpec } from '../registry/types';
 import { checkChainTarget } from './command';
 import { FastRule } from './fastRule';
-import { MAX_ARGC, MAX_PARAM_LENGTH } from './restoreTokens';
+import { countersEnd, MAX_ARGC, MAX_PARAM_LENGTH } from './restoreTokens';
 import { type LineResult, parseRuleLine } from './ruleLine';
 
 /** What the fast lane knows about one command shape. */
@@ -190,20 +190,6 @@ function jumpNameOk(name: string, jump: boolean, family: Family): boolean {
   refused = false;
   checkChainTarget(name, jump, family, refuse);
   return !refused;
-}
-
-/** Length of a clean `[pkts:bytes]` prefix (digits only), or 0. */
-function countersEnd(raw: string): number {
-  let i = 1;
-  const n = raw.length;
-  const d0 = i;
-  while (i < n && raw.charCodeAt(i) >= 48 && raw.charCodeAt(i) <= 57) i++;
-  if (i === d0 || raw.charCodeAt(i) !== 58) return 0;
-  i++;
-  const d1 = i;
-  while (i < n && raw.charCodeAt(i) >= 48 && raw.charCodeAt(i) <= 57) i++;
-  if (i === d1 || raw.charCodeAt(i) !== 93) return 0;
-  return i + 1;
 }
 
 /**
@@ -419,7 +405,7 @@ function learn(
  */
 export function valueWords(rule: FastRule, ks: readonly number[]): (string | undefined)[] | undefined {
   const raw = rule.src;
-  const from = raw.charCodeAt(0) === 91 /* [ */ ? countersEnd(raw) : 0;
+  const from = countersEnd(raw);
   const count = scan(raw, from, rule.family);
   if (count !== rule.plan.count) return undefined;
   return ks.map((k) => (k >= 0 && k < count ? wordText(raw, k) : undefined));
