@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Family } from '../../server/src/service/model';
 import { parseArg } from '../../server/src/service/registry/argtypes';
+import { parseAddress, plainIPv4, readAddress } from '../../server/src/service/registry/argtypes-base';
 import type { ArgSpec, ArgTypeName } from '../../server/src/service/registry/types';
+import { mulberry32 } from '../helpers/rng';
 
 const spec = (type: ArgTypeName, extra: Partial<ArgSpec> = {}): ArgSpec => ({ type, placeholder: 'x', ...extra });
 
@@ -277,4 +279,60 @@ test('strings, hex strings, owners, cgroup paths', () => {
   bad('user', '5-1', /Bad value/, 'bad-owner');
   ok('cgroup-path', 'system.slice/sshd.service', 'system.slice/sshd.service');
   bad('cgroup-path', '', /invalid cgroup path/);
+});
+
+test('the plain IPv4 shortcut reads exactly what the general address parser reads', () => {
+  // Edge cases of the shortcut's grammar, then random texts over the characters it looks at.
+  const texts = [
+    '10.96.12.64/32',
+    '0.0.0.0/0',
+    '255.255.255.255',
+    '1.2.3.4/33',
+    '1.2.3.4/',
+    '1.2.3.4/024',
+    '1.2.3.4/00',
+    '01.2.3.4',
+    '1.2.3.04',
+    '0x0a.0.0.1',
+    '256.1.1.1',
+    '1.2.3',
+    '1.2.3.4.5',
+    '1..3.4',
+    '.1.2.3',
+    '1.2.3.',
+    '10/8',
+    '0/0',
+    '1.2.3.4/255.255.0.0',
+    '1.2.3.4/8/8',
+    'host.example',
+    '',
+  ];
+  const rnd = mulberry32(7);
+  const pick = (n: number) => Math.floor(rnd() * n);
+  const num = (max: number) => (pick(8) === 0 ? '0' : '') + String(pick(max));
+  for (let i = 0; i < 20000; i++) {
+    // Mostly address-like: 3 to 5 parts, a prefix length or not, now and then a stray character.
+    const parts = Array.from({ length: 3 + pick(3) - (pick(4) === 0 ? 1 : 0) }, () => num(300));
+    let t = parts.slice(0, Math.max(1, parts.length)).join('.');
+    if (pick(2) === 0) t += `/${pick(6) === 0 ? '' : num(40)}`;
+    if (pick(6) === 0) {
+      const at = pick(t.length + 1);
+      t = t.slice(0, at) + '0./x:'[pick(5)] + t.slice(at);
+    }
+    texts.push(t);
+  }
+  let plain = 0;
+  for (const t of texts) {
+    const fast = plainIPv4(t);
+    const general = readAddress(t, 4);
+    if (fast !== undefined) {
+      plain++;
+      assert.equal(general.error, undefined, `"${t}": the shortcut accepted what the general parser refuses`);
+      assert.deepEqual(fast, general.value, `"${t}"`);
+    }
+    assert.deepEqual(parseAddress(t, 4), fast !== undefined ? { value: fast } : general, `"${t}"`);
+  }
+  // The shortcut took the plain forms (and the random texts exercised it, not only the fallback).
+  assert.ok(plainIPv4('10.96.12.64/32') && plainIPv4('255.255.255.255'));
+  assert.ok(plain > 1000 && plain < texts.length - 1000, `${plain} of ${texts.length} texts took the shortcut`);
 });

@@ -172,8 +172,64 @@ function maskLength4(mask: number): number {
   return prefixMask4(n) === mask ? n : -1;
 }
 
+/**
+ * `a.b.c.d` or `a.b.c.d/len` written plainly (decimal parts without leading zeros, a decimal
+ * prefix length): the address, or undefined for any other text. The common case of parseAddress
+ * (every address of a machine-written ruleset), read without slicing the text.
+ */
+export function plainIPv4(text: string): AddrMask | undefined {
+  const n = text.length;
+  let v = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits === 1 && part === 0) return undefined;
+      part = part * 10 + (c - 48);
+      if (part > 255) return undefined;
+      digits++;
+    } else if (c === 46 /* . */) {
+      if (digits === 0 || dots === 3) return undefined;
+      v = v * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c === 47 /* / */) break;
+    else return undefined;
+  }
+  if (dots !== 3 || digits === 0) return undefined;
+  v = v * 256 + part;
+  let prefix = 32;
+  if (i < n) {
+    prefix = 0;
+    let pd = 0;
+    for (i++; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57 || (pd === 1 && prefix === 0)) return undefined;
+      prefix = prefix * 10 + (c - 48);
+      if (prefix > 32) return undefined;
+      pd++;
+    }
+    if (pd === 0) return undefined;
+  }
+  const mask = prefixMask4(prefix);
+  return { family: 4, addr: (v & mask) >>> 0, mask, prefix };
+}
+
 /** Parses `addr[/mask]` for the family (what -s/-d and many matches accept). */
 export function parseAddress(text: string, family: Family): ArgResult {
+  if (family === 4) {
+    const plain = plainIPv4(text);
+    if (plain !== undefined) return { value: plain };
+  }
+  return readAddress(text, family);
+}
+
+/** parseAddress without the plain IPv4 shortcut: every form iptables accepts. */
+export function readAddress(text: string, family: Family): ArgResult {
   const slash = text.indexOf('/');
   const host = slash < 0 ? text : text.slice(0, slash);
   const maskText = slash < 0 ? undefined : text.slice(slash + 1);

@@ -193,6 +193,10 @@ defineArgType('enum-list', (text, spec) => {
 defineArgType('address', (text, _spec, family) => parseAddress(text, family));
 
 defineArgType('address-list', (text, _spec, family) => {
+  if (!text.includes(',')) {
+    const r = parseAddress(text, family);
+    return r.error ? r : { value: [r.value], note: r.note, noteCode: r.noteCode };
+  }
   const out: unknown[] = [];
   let note: ArgResult | undefined;
   for (const part of text.split(',')) {
