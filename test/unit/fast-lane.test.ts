@@ -16,7 +16,7 @@ import { detectForm } from '../../server/src/service/document';
 import type { Command, Diagnostic, Family, OptionUse, Rule } from '../../server/src/service/model';
 import { FastRule } from '../../server/src/service/parser/fastRule';
 import { parseSave } from '../../server/src/service/parser/save';
-import { forgetShapes } from '../../server/src/service/parser/shapes';
+import { baseValues, fastBaseValues, forgetShapes } from '../../server/src/service/parser/shapes';
 import { CORPUS } from '../helpers/paths';
 import { mulberry32 } from '../helpers/rng';
 import { readVerdicts } from '../helpers/verdicts';
@@ -235,4 +235,52 @@ test('fast lane: rules that match every packet are found from their address and 
     const unreachable = analyze(doc).filter((d) => d.code === 'unreachable-rule');
     assert.ok(unreachable.length >= 4, `IPv${family}: ${unreachable.length} unreachable rules`);
   }
+});
+
+test('fast lane: address and interface values read from a line are those of the complete parse', (t) => {
+  // What the simulator's chain layout and host inference read of every rule (baseValues), without
+  // building its details: compared with the details built afterwards, on every corpus ruleset and
+  // a kube-proxy one (whose -d words feed the dispatch index of KUBE-SERVICES).
+  forgetShapes();
+  const inputs = [
+    { text: generateKubeRuleset({ services: 300 }).text, family: 4 as Family, label: 'kube-proxy' },
+    ...corpusFiles.map((f) => ({ text: readFileSync(f.path, 'utf8'), family: f.family, label: f.path })),
+  ];
+  // Values after quoted words with blanks, after counters, out of order, negated.
+  const lines = ['*filter', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]'];
+  for (let i = 1; i <= 20; i++) {
+    lines.push(
+      `-A INPUT -m comment --comment "host ${i} of the lab" -s 10.1.${i}.0/24 -i eth${i % 3} -j ACCEPT`,
+      `[${i}:${i * 60}] -A FORWARD -o br${i} -m comment --comment "a b c" ! -d 192.0.2.${i} -s 10.2.0.${i} -j DROP`,
+    );
+  }
+  lines.push('COMMIT', '');
+  inputs.push({ text: lines.join('\n'), family: 4, label: 'quoted words' });
+  if (corpusFiles.length === 0) t.diagnostic(`corpus not found at ${CORPUS}: the generated ruleset only`);
+  let read = 0;
+  let withValues = 0;
+  for (const { text, family, label } of inputs) {
+    const doc = parseSave(text, { family });
+    for (const c of doc.commands) {
+      if (!(c instanceof FastRule) || c.isMaterialized) continue;
+      const fast = fastBaseValues(c);
+      const viaBase = baseValues(c);
+      if (fast === undefined) {
+        assert.equal(c.isMaterialized, true, `${label}:${c.line + 1}: baseValues builds the details it needs`);
+      } else {
+        assert.equal(c.isMaterialized, false, `${label}:${c.line + 1}: read without building the details`);
+        assert.deepEqual(viaBase, fast);
+        read++;
+        if (Object.keys(fast).length > 0) withValues++;
+      }
+      const b = c.materialized().base;
+      const expected: Record<string, unknown> = {};
+      for (const key of ['source', 'destination', 'inInterface', 'outInterface'] as const) {
+        const o = b[key];
+        if (o) expected[key] = { negated: o.negated, text: o.args[0]?.text, value: o.value };
+      }
+      assert.deepEqual(fast ?? viaBase, expected, `${label}:${c.line + 1}`);
+    }
+  }
+  assert.ok(read > 1000 && withValues > 500, `${read} rules read from their line, ${withValues} with values`);
 });

@@ -6,7 +6,7 @@
  */
 import type { Chain, OptionUse, Rule } from '../model';
 import { FastRule } from '../parser/fastRule';
-import { valueWords } from '../parser/shapes';
+import { fastBaseValues } from '../parser/shapes';
 import { type AddrMask, parseArg } from '../registry/argtypes';
 import { findTarget } from '../registry/index';
 import { report, type TableContext } from './context';
@@ -66,31 +66,18 @@ export function isUnconditional(rule: Rule): boolean {
  * is not a single word of the line.
  */
 function unconditionalByWords(rule: FastRule): boolean | undefined {
-  const plan = rule.plan;
-  const b = plan.template.base;
-  const w = plan.baseWords;
-  // Addresses first, then interfaces (their values decide differently).
+  const b = rule.plan.template.base;
   const opts = [b.source, b.destination, b.inInterface, b.outInterface];
-  const ks = [w.source, w.destination, w.inInterface, w.outInterface];
   if (opts.every((o) => !o)) return true;
   if (opts.some((o) => o?.negated)) return false;
-  // One split of the line for all four.
-  const words = valueWords(rule, ks);
-  if (!words) return undefined;
-  for (let i = 0; i < 4; i++) {
-    if (!opts[i]) continue;
-    const word = words[i];
-    if (word === undefined) return undefined;
-    if (i >= 2) {
-      if (word !== '+') return false;
-      continue;
-    }
-    const spec = plan.checks[ks[i]];
-    if (!spec) return undefined;
-    const r = parseArg(word, spec, rule.family);
-    if (!Array.isArray(r.value)) return undefined;
-    if (!(r.value as AddrMask[]).every((a) => a && a.prefix === 0 && !a.hostname)) return false;
+  const v = fastBaseValues(rule);
+  if (!v) return undefined;
+  for (const a of [v.source, v.destination]) {
+    if (!a) continue;
+    if (!Array.isArray(a.value)) return undefined;
+    if (!(a.value as AddrMask[]).every((x) => x && x.prefix === 0 && !x.hostname)) return false;
   }
+  for (const i of [v.inInterface, v.outInterface]) if (i && i.text !== '+') return false;
   return true;
 }
 

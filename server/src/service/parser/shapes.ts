@@ -399,16 +399,109 @@ function learn(
 }
 
 /**
- * Words `ks` of a fast-lane rule's line (quotes removed; undefined for an index that is not a
- * word), found by splitting the line again once (no details are built), or undefined if it cannot
- * be split as its shape was.
+ * Words `ks` (ascending word indices) of a fast-lane rule's line, quotes removed, or undefined if
+ * the line does not hold them. The line was split and checked as an instance of its shape when it
+ * was parsed, so the words are found by walking it as the shape lays it out (a quoted word ends at
+ * its closing quote, any other at the next blank), up to the last word wanted, without building
+ * any details or hashing the shape again.
  */
-export function valueWords(rule: FastRule, ks: readonly number[]): (string | undefined)[] | undefined {
+function wordsAt(rule: FastRule, ks: readonly number[]): string[] | undefined {
   const raw = rule.src;
-  const from = countersEnd(raw);
-  const count = scan(raw, from, rule.family);
-  if (count !== rule.plan.count) return undefined;
-  return ks.map((k) => (k >= 0 && k < count ? wordText(raw, k) : undefined));
+  const kinds = rule.plan.kinds;
+  const n = raw.length;
+  const out: string[] = [];
+  let i = countersEnd(raw);
+  let j = 0;
+  for (const k of ks) {
+    if (k < j || k >= kinds.length) return undefined;
+    for (;;) {
+      while (i < n && raw.charCodeAt(i) === 32) i++;
+      if (i >= n) return undefined;
+      const quoted = kinds[j] === QUOTED;
+      let e: number;
+      if (quoted) {
+        e = raw.indexOf('"', i + 1) + 1;
+        if (e === 0) return undefined;
+      } else {
+        e = raw.indexOf(' ', i);
+        if (e < 0) e = n;
+      }
+      if (j++ === k) {
+        out.push(quoted ? raw.slice(i + 1, e - 1) : raw.slice(i, e));
+        i = e;
+        break;
+      }
+      i = e;
+    }
+  }
+  return out;
+}
+
+/** The address and interface options of a rule (-s -d -i -o). */
+export type BaseKey = 'source' | 'destination' | 'inInterface' | 'outInterface';
+const BASE_KEYS: readonly BaseKey[] = ['source', 'destination', 'inInterface', 'outInterface'];
+
+/** What one of those options holds: as in its OptionUse (negated, args[0].text, value). */
+export interface BaseValue {
+  negated: boolean;
+  text: string;
+  value: unknown;
+}
+
+/**
+ * A rule's address and interface options (absent keys: the rule has no such option). A fast-lane
+ * rule whose details were not built yet is read from its line instead: the shape says which
+ * options it has, negated or not, and which word holds each value, which is checked with the
+ * argument type the complete parse used (so the value is the one its OptionUse would hold).
+ * Consumers that look at these options of every rule of a chain (the simulator's chain layout and
+ * dispatch index, the host inference) then do not parse each line the complete way.
+ */
+export function baseValues(rule: Rule): Partial<Record<BaseKey, BaseValue>> {
+  if (rule instanceof FastRule && !rule.isMaterialized) {
+    const fast = fastBaseValues(rule);
+    if (fast) return fast;
+  }
+  const out: Partial<Record<BaseKey, BaseValue>> = {};
+  const b = rule.base;
+  for (const key of BASE_KEYS) {
+    const o = b[key];
+    if (o) out[key] = { negated: o.negated, text: o.args[0]?.text ?? '', value: o.value };
+  }
+  return out;
+}
+
+/**
+ * baseValues of a fast-lane rule read from its line only: undefined when that cannot tell (an
+ * option's value is not one word of the shape).
+ */
+export function fastBaseValues(rule: FastRule): Partial<Record<BaseKey, BaseValue>> | undefined {
+  const plan = rule.plan;
+  const tb = plan.template.base;
+  const keys: BaseKey[] = [];
+  for (const key of BASE_KEYS) {
+    if (!tb[key]) continue;
+    const k = plan.baseWords[key];
+    // The option's value is not one word of the shape: only the complete parse can read it.
+    if (k < 0 || plan.checks[k] === undefined) return undefined;
+    keys.push(key);
+  }
+  const out: Partial<Record<BaseKey, BaseValue>> = {};
+  if (keys.length === 0) return out;
+  // In the order the words stand on the line.
+  keys.sort((x, y) => plan.baseWords[x] - plan.baseWords[y]);
+  const words = wordsAt(
+    rule,
+    keys.map((key) => plan.baseWords[key]),
+  );
+  if (!words) return undefined;
+  for (let j = 0; j < keys.length; j++) {
+    const key = keys[j];
+    const check = plan.checks[plan.baseWords[key]] as ArgSpec;
+    const r = parseArg(words[j], check, rule.family);
+    if (r.error !== undefined) return undefined;
+    out[key] = { negated: tb[key]?.negated === true, text: words[j], value: r.value };
+  }
+  return out;
 }
 
 /**
