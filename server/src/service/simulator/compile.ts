@@ -8,6 +8,8 @@
  * is cached per parsed document (WeakMap), so repeated simulations never re-parse or re-compile.
  */
 import type { Chain, Family, ParsedDocument, Rule, Ruleset } from '../model';
+import { FastRule } from '../parser/fastRule';
+import { type BaseValue, baseValues } from '../parser/shapes';
 import type { AddrMask } from '../registry/argtypes';
 import { STANDARD_VERDICTS } from '../registry/index';
 import { all, type MatchFn, type RuleRef } from './context';
@@ -49,6 +51,8 @@ export interface Slot {
   rule: Rule;
   src?: AddrMask;
   dst?: AddrMask;
+  /** The rule's -d is negated. */
+  dstNegated: boolean;
   /** Position among the kernel rules made from one address-list rule (0 for the first). */
   part: number;
   compiled?: CRule;
@@ -132,9 +136,42 @@ export class CChain {
   }
 }
 
+/**
+ * The compiled chains of a table, each made on first lookup (kube-proxy's nat table has a chain per
+ * service and per endpoint: a packet visits a handful of them).
+ */
+export class CChains {
+  private readonly made = new Map<string, CChain>();
+
+  constructor(
+    private readonly source: Map<string, Chain>,
+    private readonly tableOf: () => CTable,
+    private readonly owner: CompiledRuleset,
+  ) {}
+
+  get(name: string): CChain | undefined {
+    let c = this.made.get(name);
+    if (c === undefined) {
+      const chain = this.source.get(name);
+      if (chain === undefined) return undefined;
+      c = new CChain(chain, this.tableOf(), this.owner);
+      this.made.set(name, c);
+    }
+    return c;
+  }
+
+  has(name: string): boolean {
+    return this.source.has(name);
+  }
+
+  *values(): IterableIterator<CChain> {
+    for (const name of this.source.keys()) yield this.get(name) as CChain;
+  }
+}
+
 export interface CTable {
   name: string;
-  chains: Map<string, CChain>;
+  chains: CChains;
   /** The table as parsed (for nft handles). */
   source?: { chains: Map<string, Chain> };
   handles?: Map<Rule, number>;
@@ -199,35 +236,37 @@ export function compileAll(c: CompiledRuleset): void {
   for (const t of c.tables.values()) for (const ch of t.chains.values()) ch.compileAll();
 }
 
-function addrList(rule: Rule, key: 'source' | 'destination'): AddrMask[] | undefined {
-  const o = rule.base[key];
-  if (!o) return undefined;
-  const v = o.value;
-  if (Array.isArray(v)) return v as AddrMask[];
-  if (v && typeof v === 'object' && 'family' in v) return [v as AddrMask];
+/** The address list of a rule's -s or -d (read without building a fast-lane rule's details). */
+function addrList(v: BaseValue | undefined): AddrMask[] | undefined {
+  const x = v?.value;
+  if (Array.isArray(x)) return x as AddrMask[];
+  if (x && typeof x === 'object' && 'family' in x) return [x as AddrMask];
   return undefined;
 }
 
 function layOut(chain: Chain): Slot[] {
   const slots: Slot[] = [];
   for (const rule of chain.rules) {
-    const s = addrList(rule, 'source');
-    const d = addrList(rule, 'destination');
+    const b = baseValues(rule);
+    const s = addrList(b.source);
+    const d = addrList(b.destination);
+    const dstNegated = b.destination?.negated === true;
     if ((!s || s.length <= 1) && (!d || d.length <= 1)) {
-      slots.push({ rule, src: s?.[0], dst: d?.[0], part: 0 });
+      slots.push({ rule, src: s?.[0], dst: d?.[0], dstNegated, part: 0 });
       continue;
     }
     const ss = s?.length ? s : [undefined];
     const ds = d?.length ? d : [undefined];
     let part = 0;
-    for (const sa of ss) for (const da of ds) slots.push({ rule, src: sa, dst: da, part: part++ });
+    for (const sa of ss) for (const da of ds) slots.push({ rule, src: sa, dst: da, dstNegated, part: part++ });
   }
   return slots;
 }
 
 function expandedCount(rule: Rule): number {
-  const s = addrList(rule, 'source');
-  const d = addrList(rule, 'destination');
+  const b = baseValues(rule);
+  const s = addrList(b.source);
+  const d = addrList(b.destination);
   return Math.max(1, s?.length ?? 1) * Math.max(1, d?.length ?? 1);
 }
 
@@ -415,11 +454,18 @@ export function compileRuleset(rs: Ruleset): CompiledRuleset {
     conntrack: false,
   };
   for (const [tname, table] of rs.tables) {
-    const ct: CTable = { name: tname, chains: new Map(), source: table };
-    for (const [cname, chain] of table.chains) {
-      ct.chains.set(cname, new CChain(chain, ct, out));
-      if (!out.conntrack) for (const rule of chain.rules) if (needsConntrack(rule)) out.conntrack = true;
-    }
+    const ct: CTable = { name: tname, source: table, chains: new CChains(table.chains, () => ct, out) };
+    if (!out.conntrack)
+      for (const chain of table.chains.values()) {
+        for (const rule of chain.rules) {
+          // A fast-lane rule's matches and target extension are its shape's.
+          if (needsConntrack(rule instanceof FastRule ? rule.plan.template : rule)) {
+            out.conntrack = true;
+            break;
+          }
+        }
+        if (out.conntrack) break;
+      }
     out.tables.set(tname, ct);
   }
   return out;

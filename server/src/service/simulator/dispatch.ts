@@ -13,8 +13,11 @@ import type { Slot } from './compile';
 const MIN_INDEXED = 16;
 
 export interface Dispatch {
-  /** Exact destination → positions (ascending) of the rules that require it. */
-  byDst: Map<number | bigint, Int32Array>;
+  /**
+   * Exact destination → position of the rule that requires it, or the positions (ascending) when
+   * several do (most destinations have one rule: no array is made for them).
+   */
+  byDst: Map<number | bigint, number | number[]>;
   /** Positions (ascending) of the rules that must always be evaluated. */
   always: Int32Array;
   size: number;
@@ -24,27 +27,22 @@ export interface Dispatch {
 export function buildDispatch(slots: Slot[], family: Family | undefined): Dispatch | null {
   if (slots.length < MIN_INDEXED) return null;
   const full = family === 6 ? (1n << 128n) - 1n : 0xffffffff;
-  const lists = new Map<number | bigint, number[]>();
+  const byDst = new Map<number | bigint, number | number[]>();
   const always: number[] = [];
   for (let i = 0; i < slots.length; i++) {
     const d = slots[i].dst;
-    const neg = slots[i].rule.base.destination?.negated === true;
-    if (d && !neg && !d.hostname && d.mask === full) {
-      let l = lists.get(d.addr);
-      if (!l) {
-        l = [];
-        lists.set(d.addr, l);
-      }
-      l.push(i);
+    if (d && !slots[i].dstNegated && !d.hostname && d.mask === full) {
+      const l = byDst.get(d.addr);
+      if (l === undefined) byDst.set(d.addr, i);
+      else if (typeof l === 'number') byDst.set(d.addr, [l, i]);
+      else l.push(i);
     } else always.push(i);
   }
   if (slots.length - always.length < MIN_INDEXED) return null;
-  const byDst = new Map<number | bigint, Int32Array>();
-  for (const [k, l] of lists) byDst.set(k, Int32Array.from(l));
   return { byDst, always: Int32Array.from(always), size: slots.length };
 }
 
-function lowerBound(a: Int32Array, v: number): number {
+function lowerBound(a: ArrayLike<number>, v: number): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {
@@ -61,7 +59,9 @@ export function nextCandidate(d: Dispatch, from: number, dst: number | bigint): 
   const i = lowerBound(a, from);
   let best = i < a.length ? a[i] : d.size;
   const c = d.byDst.get(dst);
-  if (c) {
+  if (typeof c === 'number') {
+    if (c >= from && c < best) best = c;
+  } else if (c) {
     const j = lowerBound(c, from);
     if (j < c.length && c[j] < best) best = c[j];
   }

@@ -5,6 +5,7 @@
  * forwarding on when the FORWARD chains have rules. Every guess is listed in `notes`.
  */
 import type { ParsedDocument, Rule } from '../model';
+import { type BaseValue, baseValues } from '../parser/shapes';
 import type { AddrMask } from '../registry/argtypes';
 import { formatIPv4, prefixMask } from './addr';
 import type { HostSpec } from './types';
@@ -17,20 +18,19 @@ export function inferHost(doc: ParsedDocument): { host: HostSpec; notes: string[
   let forwarding = false;
   const rs = doc.rulesets[4];
   const visit = (r: Rule) => {
-    const i = r.base.inInterface;
-    const o = r.base.outInterface;
-    const name = (x: typeof i) => (x && !x.negated ? (x.args[0]?.text ?? '') : '');
-    const iname = name(i);
-    const oname = name(o);
+    const b = baseValues(r);
+    const name = (x: BaseValue | undefined) => (x && !x.negated ? x.text : '');
+    const iname = name(b.inInterface);
+    const oname = name(b.outInterface);
     for (const n of [iname, oname]) if (n && !n.endsWith('+')) names.add(n);
-    const net = (x: Rule['base']['source']) => {
+    const net = (x: BaseValue | undefined) => {
       const v = x?.value as AddrMask[] | undefined;
       return !x?.negated && Array.isArray(v) && v[0] && v[0].family === 4 && v[0].prefix > 0 && v[0].prefix < 31
         ? v[0]
         : undefined;
     };
-    const s = net(r.base.source);
-    const d = net(r.base.destination);
+    const s = net(b.source);
+    const d = net(b.destination);
     if (iname && s && !subnets.has(iname)) subnets.set(iname, { addr: s.addr, len: s.prefix });
     if (oname && d && !subnets.has(oname)) subnets.set(oname, { addr: d.addr, len: d.prefix });
     if (oname && r.target && ['MASQUERADE', 'SNAT'].includes(r.target.name)) uplink = uplink ?? oname;
