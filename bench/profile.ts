@@ -1,8 +1,9 @@
 /**
  * Profiling support for the benchmark.
  *
- * `node --cpu-prof out/bench/profile.js run --file=F [--what=full|edit|both] [--runs=N]` repeats
- * the library-path work on one file so the CPU profile is dominated by it; `node
+ * `node --cpu-prof out/bench/profile.js run --file=F [--what=full|edit|both|sim] [--runs=N]` repeats
+ * the library-path work on one file so the CPU profile is dominated by it (`sim`: parses a
+ * generated file, then simulates the first packets on it; needs `--services=N`); `node
  * out/bench/profile.js summarize FILE.cpuprofile [--top=N]` prints the functions with the most
  * self time and their inclusive time, each located in its TypeScript source (through the inline
  * source maps that scripts/compile.mjs writes).
@@ -12,6 +13,8 @@ import { SourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { documentDiagnostics, type ParseResult, parseDocument } from '../server/src/service/document';
 import { applyLineEdit, chooseLineEdit } from './edits';
+import { generateKubeRuleset } from './generate';
+import { measureSimulation } from './simulate';
 
 interface CallFrame {
   functionName: string;
@@ -145,7 +148,17 @@ function summarize(file: string, top: number): void {
   }
 }
 
-function runTarget(file: string, what: string, runs: number): void {
+function runTarget(file: string, what: string, runs: number, services: number): void {
+  if (what === 'sim') {
+    // The first packet after each fresh parse (what a user waits for after an edit).
+    const g = generateKubeRuleset({ services });
+    for (let i = 0; i < runs; i++) {
+      const r = measureSimulation(parseDocument(g.text), g.probe, 1, 0);
+      if (!r.available) throw new Error(r.reason);
+      console.log(`first packet: ${r.firstPacketMs?.toFixed(1)} ms`);
+    }
+    return;
+  }
   const text = readFileSync(file, 'utf8');
   if (what === 'full' || what === 'both') {
     for (let i = 0; i < runs; i++) documentDiagnostics(parseDocument(text), text);
@@ -170,9 +183,12 @@ if (require.main === module) {
     return a ? a.slice(name.length + 3) : dflt;
   };
   if (cmd === 'summarize' && rest[0]) summarize(rest[0], Number(opt('top', '25')));
-  else if (cmd === 'run') runTarget(opt('file', ''), opt('what', 'full'), Number(opt('runs', '5')));
+  else if (cmd === 'run')
+    runTarget(opt('file', ''), opt('what', 'full'), Number(opt('runs', '5')), Number(opt('services', '0')));
   else {
-    console.error('usage: profile.js run --file=F [--what=full|edit|both] [--runs=N] | summarize FILE [--top=N]');
+    console.error(
+      'usage: profile.js run --file=F [--what=full|edit|both|sim] [--runs=N] [--services=N] | summarize FILE [--top=N]',
+    );
     process.exit(2);
   }
 }

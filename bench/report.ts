@@ -103,11 +103,13 @@ export function checkTargets(inputs: InputReport[]): TargetCheck[] {
   const sim = k10?.library?.simulation;
   const one = sim?.latePacket?.median;
   const none = sim?.unmatchedPacket?.median;
-  const worst = one !== undefined && none !== undefined ? Math.max(one, none) : (one ?? none);
+  const afterEdit = sim?.afterEdit?.median;
+  const judged = [one, none, afterEdit].filter((v): v is number => v !== undefined);
+  const worst = judged.length ? Math.max(...judged) : undefined;
   out.push({
     name: 'one simulated packet through the 80k ruleset < 20 ms',
     measured: sim?.available
-      ? `late service ${fmtMs(one)}, no match ${fmtMs(none)} (first packet after the parse, with compilation: ${fmtMs(sim.firstPacketMs)})`
+      ? `late service ${fmtMs(one)}, no match ${fmtMs(none)}, first packet after an edit (laying out the chains it visits) ${fmtMs(afterEdit)} (first packet of the process, cold code: ${fmtMs(sim.firstPacketMs)})`
       : `not measured (${sim?.reason ?? 'no result'})`,
     limit: '< 20 ms',
     pass: worst === undefined ? undefined : worst < 20,
@@ -160,6 +162,7 @@ export function formatReport(report: BenchReport): string {
         'edit',
         'insert',
         'sim 1st',
+        'sim edit',
         'sim late',
         'sim none',
         'flow',
@@ -184,6 +187,7 @@ export function formatReport(report: BenchReport): string {
           fmtMs(l.edit?.median),
           fmtMs(l.insert?.median),
           fmtMs(s?.firstPacketMs),
+          fmtMs(s?.afterEdit?.median),
           fmtMs(s?.latePacket?.median),
           fmtMs(s?.unmatchedPacket?.median),
           fmtMs(s?.flow?.median),

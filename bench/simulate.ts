@@ -2,21 +2,28 @@
  * Packet-simulation measurements on a parsed generated ruleset: one packet to the last service in
  * KUBE-SERVICES (it is compared against every service rule before its own), one packet that
  * matches no service, and a 3-packet TCP flow (SYN, SYN-ACK reply, ACK) to the late service.
- * The simulator module is loaded lazily: if it is missing or fails, the result says why.
+ * If the simulator fails, the result says why.
  */
 import type { ParsedDocument } from '../server/src/service/model';
+import { simulate } from '../server/src/service/simulator/index';
 import type { HostSpec, PacketResult, PacketSpec } from '../server/src/service/simulator/types';
 import type { KubeProbe } from './generate';
-import { type Timing, timeRuns } from './stats';
+import { editRuns, type Timing, timeRuns } from './stats';
 
 export interface SimulationResult {
   available: boolean;
   reason?: string;
   /**
-   * The first packet simulated on a fresh parse: includes compiling the ruleset for the simulator
-   * (which it then caches per parse), so it is what a user waits for after an edit.
+   * The first packet simulated in the process, on the parse measured: includes laying out and
+   * indexing the chains it visits (cached per parse) and running the simulator's code cold.
    */
   firstPacketMs?: number;
+  /**
+   * The first packet on each new version of the document after a one-line edit (the incremental
+   * re-parse is not timed): laying out and indexing the chains the packet visits, then the packet.
+   * What a user waits for when simulating after an edit, with the simulator's code warm.
+   */
+  afterEdit?: Timing;
   /** One packet pod → late service (DNAT to an endpoint). */
   latePacket?: PacketTiming;
   /** One packet pod → an address no service has. */
@@ -40,23 +47,10 @@ interface SimulatorApi {
   };
 }
 
-/** Where the simulator entry point is, relative to this compiled file (out/bench/). */
-const SIMULATOR_MODULE = '../server/src/service/simulator/index';
-
-function loadSimulator(): { api?: SimulatorApi; reason?: string } {
-  let mod: Partial<SimulatorApi>;
-  try {
-    mod = require(SIMULATOR_MODULE) as Partial<SimulatorApi>;
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'MODULE_NOT_FOUND' && String((e as Error).message).includes('simulator/index')) {
-      return { reason: 'server/src/service/simulator/index.ts does not exist yet' };
-    }
-    return { reason: `loading the simulator failed: ${e instanceof Error ? e.message : e}` };
-  }
-  if (typeof mod.simulate !== 'function') return { reason: 'the simulator does not export simulate()' };
-  return { api: mod as SimulatorApi };
-}
+// Imported, not loaded from out/ at run time: the benchmark is bundled (scripts/bench.mjs), and a
+// second copy of the service's modules would not recognise the parser's objects as its own (the
+// fast-lane rules are told apart with instanceof).
+const api: SimulatorApi = { simulate };
 
 /** A kube node: pods on cni0 (the whole cluster CIDR is local here), the node network on eth0. */
 const NODE_HOST: HostSpec = {
@@ -107,17 +101,18 @@ function packetTiming(t: { timing: Timing; last: PacketResult[] }): PacketTiming
 
 /**
  * Times the simulator on `doc` with packets aimed by `probe` (median of `runs` after `warmup`).
- * The first packet on the fresh parse is timed on its own (it pays for compiling the ruleset);
- * the medians then use the simulator's cached compilation, as an editor does after that.
+ * The first packet on the fresh parse is timed on its own (it pays for laying out the chains it
+ * visits, with cold code); the medians then use the simulator's cached layout, as an editor does
+ * after that. With `nextVersion` (a new version of the document after a one-line edit), the first
+ * packet on each new version is timed too.
  */
 export function measureSimulation(
   doc: ParsedDocument,
   probe: KubeProbe,
   runs: number,
   warmup: number,
+  nextVersion?: () => ParsedDocument,
 ): SimulationResult {
-  const { api, reason } = loadSimulator();
-  if (!api) return { available: false, reason };
   try {
     const late = probe.lateService;
     const syn = packetTo(probe, late.clusterIp, late.port, late.protocol, 'syn');
@@ -133,9 +128,16 @@ export function measureSimulation(
         ? [syn, { name: 'syn-ack', reply_to: 'syn' }, { ...syn, name: 'ack', flags: 'A' }]
         : [syn, { name: 'reply', reply_to: 'syn' }, { ...syn, name: 'again' }];
     const flow = timePackets(api, doc, flowPackets, runs, warmup);
+    const afterEdit = nextVersion
+      ? timeRuns(editRuns(runs), warmup, nextVersion, (version) => {
+          const r = api.simulate({ doc: version, host: NODE_HOST, packets: [syn], backend: 'nft' });
+          if (r.errors.length) throw new Error(`simulator errors: ${r.errors.join('; ')}`);
+        })
+      : undefined;
     return {
       available: true,
       firstPacketMs,
+      afterEdit,
       latePacket,
       unmatchedPacket,
       flow: { ...flow.timing, dispositions: flow.last.map((p) => p.disposition) },

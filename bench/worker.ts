@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { documentDiagnostics, type ParseResult, parseDocument } from '../server/src/service/document';
+import type { ParsedDocument } from '../server/src/service/model';
 import { applyLineEdit, chooseLineEdit, insertLineCopy, lineOffset } from './edits';
 import { floorPass } from './floor';
 import type { KubeProbe } from './generate';
@@ -128,6 +129,8 @@ function run(config: WorkerConfig): LibraryResult {
 
   // One-line edit: alternate between the edited and the original line, each a new version.
   const edit = chooseLineEdit(text, config.editLine);
+  // New versions of the document, one line edited back and forth (for the simulation after an edit).
+  let nextVersion: (() => ParsedDocument) | undefined;
   if (edit) {
     if (canReset) resetPeakRss();
     const off = lineOffset(text, edit.line);
@@ -143,6 +146,11 @@ function run(config: WorkerConfig): LibraryResult {
       },
     );
     result.edit = { ...t, line: edit.line, before: edit.before, after: edit.after };
+    let n = 0;
+    nextVersion = () => {
+      prev = parseDocument(variants[n++ % 2], { cache: prev.cache });
+      return prev;
+    };
     if (canReset) result.peakRssEditMb = peakRssMb();
 
     // Line insertion: alternate inserting a copy of the line and removing it again.
@@ -160,7 +168,7 @@ function run(config: WorkerConfig): LibraryResult {
     );
   }
 
-  if (config.probe) result.simulation = measureSimulation(doc, config.probe, runs, warmup);
+  if (config.probe) result.simulation = measureSimulation(doc, config.probe, runs, warmup, nextVersion);
   // Without a resettable peak, report the whole worker's (an upper bound).
   if (!canReset) result.peakRssMb = peakRssMb();
   return result;

@@ -5,11 +5,12 @@
 //
 // The library-path worker and the profiler are bundled like the shipped server.
 //
-// `node scripts/bench.mjs --profile[=SIZE] [--what=full|edit|both]` instead CPU-profiles the
+// `node scripts/bench.mjs --profile[=SIZE] [--what=full|edit|both|sim]` instead CPU-profiles the
 // library path on the generated ruleset of SIZE services (default 10k) and prints the hot spots;
 // the .cpuprofile is kept under .tmp/bench/prof/ (open it in Chrome DevTools or VS Code).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { compileAll } from './compile.mjs';
@@ -61,6 +62,7 @@ if (profileArg) {
     `--file=${file}`,
     `--what=${what}`,
     `--runs=${runs}`,
+    `--services=${createRequire(import.meta.url)('../out/bench/generate.js').parseServiceCount(size)}`,
   ]);
   const made = readdirSync(dir)
     .filter((f) => f.endsWith('.cpuprofile') && !before.has(f))
