@@ -1,6 +1,6 @@
 /**
  * The `iptables-sim` command line: argument handling, output formats and exit statuses of
- * `lint`, through `main()` with an in-memory io object and by spawning the compiled program.
+ * `lint`, through `main()` with an in-memory io object and by spawning the shipped bundle.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import { after, test } from 'node:test';
 import type { CliIO } from '../../server/src/cli/io';
 import { parseLintArgs } from '../../server/src/cli/lint';
 import { main } from '../../server/src/cli/main';
-import { REPO_ROOT } from '../helpers/paths';
+import { cliBundle } from '../helpers/cli';
 
 const CLEAN = '*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n';
 const BROKEN = '*filter\n-A INPUT -j NOWHERE\n-A INPUT -j DROP\n-A INPUT -j ACCEPT\nCOMMIT\n';
@@ -126,7 +126,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ipts-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('the compiled program: exit statuses, stdin and output streams', () => {
-  const prog = join(REPO_ROOT, 'out', 'server', 'src', 'cli', 'main.js');
+  const prog = cliBundle();
   const broken = join(dir, 'broken.rules');
   const clean = join(dir, 'clean.rules');
   writeFileSync(broken, BROKEN);
@@ -139,6 +139,7 @@ test('the compiled program: exit statuses, stdin and output streams', () => {
   const r0 = run(['lint', clean]);
   assert.equal(r0.status, 0, r0.stderr);
   assert.equal(r0.stdout, '');
+  assert.equal(r0.stderr, '');
   const rs = run(['lint', '--json', '-'], WARN_ONLY);
   assert.equal(rs.status, 0, rs.stderr);
   assert.equal((JSON.parse(rs.stdout) as unknown[]).length, 1);
@@ -151,7 +152,7 @@ test('the compiled program: exit statuses, stdin and output streams', () => {
 });
 
 test('a reader that goes away (| head) ends the CLI quietly, without an EPIPE crash', () => {
-  const prog = join(REPO_ROOT, 'out', 'server', 'src', 'cli', 'main.js');
+  const prog = cliBundle();
   const dir = mkdtempSync(join(tmpdir(), 'ipts-epipe-'));
   try {
     const file = join(dir, 'many.rules');

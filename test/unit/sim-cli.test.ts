@@ -1,4 +1,4 @@
-// The `iptables-sim simulate` command as a program (spawned, real exit statuses and streams):
+// The `iptables-sim simulate` command as it ships (the bundle spawned: real exit statuses and streams):
 // --help, the readable output (the packet as it arrived and what left, undecidable matches with
 // the assumed answer and the other outcome), and bad input giving one line and exit status 2.
 import assert from 'node:assert/strict';
@@ -7,9 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { REPO_ROOT } from '../helpers/paths';
+import { cliBundle } from '../helpers/cli';
 
-const PROG = join(REPO_ROOT, 'out', 'server', 'src', 'cli', 'simulate.js');
 const dir = mkdtempSync(join(tmpdir(), 'ipts-simcli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -38,7 +37,7 @@ const HOST = file(
 const PKT = 'tcp 192.168.122.17:40000 > 10.44.32.217:443 in virbr0 flags S';
 
 function sim(...args: string[]) {
-  const r = spawnSync(process.execPath, [PROG, ...args], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, [cliBundle(), 'simulate', ...args], { encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -55,6 +54,7 @@ test('simulate --help prints the usage and exits 0', () => {
 test('the headline shows the packet as it arrived, then what leaves after NAT', () => {
   const r = sim(RULES, '--host', HOST, '--packet', PKT);
   assert.equal(r.status, 0, r.err);
+  assert.equal(r.err, '', 'nothing on stderr for a simulation that worked');
   assert.match(
     r.out,
     /^packet 1: tcp S 192\.168\.122\.17:40000 -> 10\.44\.32\.217:443 in virbr0 => FORWARDED out eth0 as 203\.0\.113\.2:40000 -> 10\.44\.32\.217:443$/m,

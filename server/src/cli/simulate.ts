@@ -3,8 +3,7 @@
  * trace (readable by default: each packet as it arrived and what left the host, undecidable
  * matches with their assumed answers and the other outcomes; `--json` for the recorded-results
  * shape). Bad input (unreadable files, malformed JSON/host/packets/LOG lines, bad options) gives
- * one line on stderr and exit status 2. Also runs standalone (`node simulate.js ARGS`). Inputs: a ruleset file
- * with `--host HOST.json` (or a host inferred from the ruleset) and `--packet "tcp A:p > B:q in
+ * one line on stderr and exit status 2. Inputs: a ruleset file with `--host HOST.json` (or a host inferred from the ruleset) and `--packet "tcp A:p > B:q in
  * IF flags S"`, `--from-log 'IN=... SRC=...'` or `--flow FLOW.json`; or `--scenario FILE.json`
  * (the shared scenario format, ruleset path relative to the scenario file).
  */
@@ -287,26 +286,4 @@ function runPackets(args: Args, read: (p: string) => string, io: SimulateIO): nu
       );
   }
   return r.errors.length ? 1 : 0;
-}
-
-if (require.main === module) {
-  // Standalone: `node simulate.js ARGS` is `iptables-sim simulate ARGS`.
-  const write = (stream: NodeJS.WriteStream) => (s: string) => {
-    stream.write(s);
-  };
-  for (const stream of [process.stdout, process.stderr])
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    });
-  run(process.argv.slice(2), { stdout: write(process.stdout), stderr: write(process.stderr) }).then(
-    (status) => {
-      process.exitCode = status;
-    },
-    (err: unknown) => {
-      process.stderr.write(
-        `iptables-sim simulate: internal error: ${err instanceof Error ? err.message : String(err)}\n`,
-      );
-      process.exitCode = 2;
-    },
-  );
 }
