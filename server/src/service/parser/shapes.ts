@@ -22,6 +22,7 @@ import { findTarget, LONGEST_TARGET_NAME } from '../registry/index';
 import type { ArgSpec } from '../registry/types';
 import { checkChainTarget } from './command';
 import { FastRule } from './fastRule';
+import { lineRegex } from './lineRegex';
 import { countersEnd, MAX_ARGC, MAX_PARAM_LENGTH } from './restoreTokens';
 import { type LineResult, parseRuleLine } from './ruleLine';
 
@@ -61,6 +62,12 @@ export interface Plan {
    * check. Cleared by endOfLines (it is a slice of the document's text).
    */
   lastTarget: string | undefined;
+  /** The family the shape was learned for (its value checks depend on it). */
+  family: Family;
+  /** The whole line as one pattern (lineRegex.ts), or undefined when the shape has none. */
+  regex: RegExp | undefined;
+  /** The shape of the fast-lane line that followed a line of this shape last time. */
+  next: Plan | undefined;
 }
 
 /** Argument type standing for a jump or goto target that is not an extension (a chain name). */
@@ -81,6 +88,14 @@ let lastChain = '';
 let lastFamily = 0;
 /** Plans whose lastTarget is set (cleared by endOfLines). */
 const touched: Plan[] = [];
+/** The shape of the previous fast-lane line (its `next` is the next line's first guess). */
+let lastPlan: Plan | undefined;
+/** The shapes of the last fast-lane lines, most recent first (the next guesses). */
+const recent: Plan[] = [];
+const RECENT = 6;
+
+/** How many rule lines each way of the fast lane took (for tests and measurements). */
+export const laneCounts = { pattern: 0, words: 0 };
 
 /** Plans by shape hash (a few when hashes collide); a number counts failed attempts to learn. */
 const plans = new Map<number, Plan[] | number>();
@@ -220,6 +235,19 @@ function tryFast(
     from = countersEnd(raw);
     if (from === 0) return undefined;
   }
+  // Lines come in runs and cycles of shapes: first try, as one pattern, the shape that followed
+  // the previous line's shape last time, then the shapes of the last lines, latest first.
+  const guess = lastPlan?.next;
+  if (guess !== undefined && guess.regex !== undefined && guess.family === family) {
+    const r = byPattern(guess, raw, from, ln, table, family, nextRuleId);
+    if (r !== undefined) return r;
+  }
+  for (let i = 0; i < recent.length; i++) {
+    const p = recent[i];
+    if (p === guess || p.regex === undefined || p.family !== family) continue;
+    const r = byPattern(p, raw, from, ln, table, family, nextRuleId);
+    if (r !== undefined) return r;
+  }
   const count = scan(raw, from, family);
   if (count <= 0) return undefined;
   const found = plans.get(hash);
@@ -273,7 +301,68 @@ function tryFast(
     lastChain = chain;
     lastFamily = family;
   }
+  follows(plan);
+  laneCounts.words++;
   return new FastRule(raw, ln, table, family, chain, nextRuleId(), plan, plan.targetWord < 0 ? undefined : name);
+}
+
+/** Notes that a line of `plan` follows the previous fast-lane line. */
+function follows(plan: Plan): void {
+  if (lastPlan !== undefined) lastPlan.next = plan;
+  lastPlan = plan;
+  if (recent[0] === plan) return;
+  let i = recent.indexOf(plan);
+  if (i < 0) i = recent.length < RECENT ? recent.length : RECENT - 1;
+  for (; i > 0; i--) recent[i] = recent[i - 1];
+  recent[0] = plan;
+}
+
+/**
+ * The line as a rule of `plan` if its pattern matches it (every word the shape's and every value
+ * passing its check), else undefined. The pattern starts `-A CHAIN` and ends with the target
+ * chain's name when that is a value (lineRegex), so the names are found without splitting words.
+ */
+function byPattern(
+  plan: Plan,
+  raw: string,
+  from: number,
+  ln: number,
+  table: string,
+  family: Family,
+  nextRuleId: () => number,
+): FastRule | undefined {
+  const re = plan.regex as RegExp;
+  re.lastIndex = from;
+  if (!re.test(raw)) return undefined;
+  let s = from;
+  while (raw.charCodeAt(s) === 32) s++;
+  s += (plan.words[0] as string).length + 1;
+  let e = raw.indexOf(' ', s);
+  if (e < 0) e = raw.length;
+  let chain: string;
+  if (lastFamily === family && lastChain.length === e - s && raw.startsWith(lastChain, s)) chain = lastChain;
+  else {
+    chain = raw.slice(s, e);
+    lastChain = chain;
+    lastFamily = family;
+  }
+  let name: string | undefined;
+  if (plan.targetWord >= 0) {
+    name = plan.targetName;
+    if (plan.kinds[plan.targetWord] !== VERBATIM) {
+      const t = raw.lastIndexOf(' ') + 1;
+      const last = plan.lastTarget;
+      if (last !== undefined && last.length === raw.length - t && raw.startsWith(last, t)) name = last;
+      else {
+        name = raw.slice(t);
+        if (plan.lastTarget === undefined) touched.push(plan);
+        plan.lastTarget = name;
+      }
+    }
+  }
+  follows(plan);
+  laneCounts.pattern++;
+  return new FastRule(raw, ln, table, family, chain, nextRuleId(), plan, name);
 }
 
 /** The plan among `candidates` whose verbatim words are exactly those of the scanned line. */
@@ -387,7 +476,11 @@ function learn(
     },
     analysis: undefined,
     lastTarget: undefined,
+    family,
+    regex: undefined,
+    next: undefined,
   };
+  plan.regex = lineRegex(plan, family, JUMP_NAME);
   if (others) others.push(plan);
   else {
     if (plans.size >= MAX_PLANS) plans.clear();
@@ -395,6 +488,7 @@ function learn(
   }
   const fast = new FastRule(raw, ln, table, family, rule.chain, rule.id, plan, t?.name);
   fast.adopt(cmd);
+  follows(plan);
   return fast;
 }
 
@@ -511,6 +605,8 @@ export function fastBaseValues(rule: FastRule): Partial<Record<BaseKey, BaseValu
 export function endOfLines(): void {
   lastChain = '';
   lastFamily = 0;
+  lastPlan = undefined;
+  recent.length = 0;
   for (const plan of touched) plan.lastTarget = undefined;
   touched.length = 0;
 }

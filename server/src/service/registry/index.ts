@@ -29,6 +29,11 @@ const targetIndex = index(TARGETS);
 /** Length of the longest target extension name (aliases too): a longer -j word names a chain. */
 export const LONGEST_TARGET_NAME = Math.max(...[...targetIndex.keys()].map((n) => n.length));
 
+/** Every name -j accepts as a target extension or verdict, in any family (aliases too). */
+export function targetNames(): string[] {
+  return [...targetIndex.keys()];
+}
+
 function pick<T extends ExtensionSpec>(list: T[] | undefined, family: Family): T | undefined {
   if (!list) return undefined;
   for (const s of list) if (s.families.includes(family)) return s;
