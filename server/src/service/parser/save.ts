@@ -182,7 +182,8 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
       tableName = name;
       continue;
     }
-    if (raw.startsWith('COMMIT') && raw.length > 6 && /^COMMIT\s+$/.test(raw)) {
+    const commit = first === 67 /* C */ && raw.startsWith('COMMIT');
+    if (commit && raw.length > 6 && /^COMMIT\s+$/.test(raw)) {
       diagnostics.push({
         code: 'bad-commit',
         severity: 'error',
@@ -191,7 +192,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
         span: { line: ln, character: 6, endLine: ln, endCharacter: raw.length },
       });
     }
-    if (raw.startsWith('COMMIT') && (raw.length === 6 || /^COMMIT\s*$/.test(raw))) {
+    if (commit && (raw.length === 6 || /^COMMIT\s*$/.test(raw))) {
       if (table) {
         table.committed = true;
         table = undefined;
