@@ -306,3 +306,40 @@ test('chain lines read without splitting words give the same chains and spans as
   const policy = d.diagnostics.find((x) => x.code === 'policy-on-user-chain');
   assert.deepEqual(policy?.span, { line: 2, character: 6, endLine: 2, endCharacter: 12 });
 });
+
+test('a chain declared twice keeps its first declaration (and the rules that follow go to it)', () => {
+  const text = [
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    ':A - [0:0]',
+    ':B - [0:0]',
+    ':A - [0:0]',
+    ':C - [0:0]',
+    ':B - [0:0]',
+    ':A - [0:0]',
+    '-A A -j ACCEPT',
+    '-A B -j DROP',
+    '-A INPUT -j A',
+    'COMMIT',
+    '',
+  ].join('\n');
+  const doc = parseSave(text);
+  const dups = doc.diagnostics.filter((d) => d.code === 'duplicate-chain');
+  assert.deepEqual(
+    dups.map((d) => [d.span.line, d.related?.[0].span.line]),
+    [
+      [4, 2],
+      [6, 3],
+      [7, 2],
+    ],
+  );
+  const t = doc.rulesets[4]!.tables.get('filter')!;
+  assert.deepEqual([...t.chains.keys()], ['INPUT', 'A', 'B', 'C']);
+  assert.equal(t.chains.get('A')!.declSpan!.line, 2);
+  assert.equal(t.chains.get('B')!.declSpan!.line, 3);
+  assert.deepEqual(
+    t.chains.get('A')!.rules.map((r) => r.text),
+    ['-j ACCEPT'],
+  );
+  assert.equal(t.chains.get('B')!.rules.length, 1);
+});

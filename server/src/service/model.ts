@@ -168,6 +168,11 @@ export interface Chain {
   /** Where the chain was declared (`:NAME ...`, `-N NAME`); undefined for implicit built-ins. */
   declSpan?: Span;
   rules: Rule[];
+  /**
+   * Owned by the analyses: the chain's number in the jump graph last built over a table holding
+   * it (checked against that graph before use). -1 or absent: none yet.
+   */
+  graphIndex?: number;
 }
 
 export interface Table {

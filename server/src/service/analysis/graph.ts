@@ -41,10 +41,40 @@ export interface Edge {
  * The jump graph with chains numbered 0..n-1 (table order) and edges in compressed rows: the
  * out-edges of chain `c` are `edgeTo[edgeStart[c] .. edgeStart[c + 1])`.
  */
+/**
+ * Chain name → chain number in a graph, answered through the table's own chain map and the
+ * number each chain was given (see buildGraph): a second map of every name would cost as much as
+ * the first to build, and a kube-proxy table has a chain per service and endpoint. A chain the
+ * table maps the name to that is not the graph's chain of that number (the table changed since,
+ * or the chain belongs to another version of it) is answered from a map of the graph's own names,
+ * made then; so the answers are always those of a map from the graph's names.
+ */
+export class ChainIds {
+  private byName: Map<string, number> | undefined;
+
+  constructor(
+    private readonly table: Table,
+    private readonly chains: readonly Chain[],
+  ) {}
+
+  get(name: string): number | undefined {
+    const c = this.table.chains.get(name);
+    if (c !== undefined) {
+      const i = c.graphIndex;
+      if (i !== undefined && i >= 0 && this.chains[i] === c) return i;
+    }
+    if (this.byName === undefined) {
+      this.byName = new Map();
+      for (let k = 0; k < this.chains.length; k++) this.byName.set(this.chains[k].name, k);
+    }
+    return this.byName.get(name);
+  }
+}
+
 export interface TableGraph {
   table: Table;
   names: string[];
-  id: Map<string, number>;
+  id: ChainIds;
   edgeStart: Int32Array;
   edgeTo: Int32Array;
   edgeRule: Rule[];
@@ -71,14 +101,17 @@ function bitIndex(bit: number): number {
 export function buildGraph(table: Table): TableGraph {
   const n = table.chains.size;
   const names: string[] = new Array(n);
-  const id = new Map<string, number>();
+  const chains: Chain[] = new Array(n);
   const builtin = new Uint8Array(n);
   let k = 0;
   for (const [name, chain] of table.chains) {
     names[k] = name;
+    chains[k] = chain;
+    chain.graphIndex = k;
     if (chain.builtin) builtin[k] = 1;
-    id.set(name, k++);
+    k++;
   }
+  const id = new ChainIds(table, chains);
   const references = new Int32Array(n);
   const mask = new Uint8Array(n);
   const edgeStart = new Int32Array(n + 1);
@@ -92,8 +125,9 @@ export function buildGraph(table: Table): TableGraph {
     for (const rule of chain.rules) {
       const name = chainTargetOf(rule);
       if (name === undefined) continue;
-      const dest = id.get(name);
-      if (dest === undefined) {
+      // (The table maps the name to the chain numbered just above, or to none.)
+      const dest = table.chains.get(name)?.graphIndex;
+      if (dest === undefined || dest < 0) {
         badJump[k] = 1;
         continue;
       }
@@ -259,8 +293,11 @@ function selfLoop(g: TableGraph, v: number): boolean {
 export function patchGraph(old: TableGraph, table: Table, oldChains: readonly Chain[]): TableGraph | undefined {
   let edgeRule: Rule[] | undefined;
   let badJump: Uint8Array | undefined;
+  const chains: Chain[] = new Array(oldChains.length);
   let c = 0;
   for (const chain of table.chains.values()) {
+    chains[c] = chain;
+    chain.graphIndex = c;
     const was = oldChains[c];
     if (chain !== was) {
       const bad = hasBadJump(old, chain.rules) ? 1 : 0;
@@ -296,7 +333,13 @@ export function patchGraph(old: TableGraph, table: Table, oldChains: readonly Ch
     }
     c++;
   }
-  return { ...old, table, edgeRule: edgeRule ?? old.edgeRule, badJump: badJump ?? old.badJump };
+  return {
+    ...old,
+    table,
+    id: new ChainIds(table, chains),
+    edgeRule: edgeRule ?? old.edgeRule,
+    badJump: badJump ?? old.badJump,
+  };
 }
 
 /** Whether a rule jumps or goes to a name that is not a user chain of the graph's table. */

@@ -13,6 +13,9 @@ export class RulesetBuilder {
   readonly rulesets: Partial<Record<Family, Ruleset>> = {};
   readonly diagnostics: Diagnostic[] = [];
 
+  /** The user chains declared in each table, in order (see declareChain). */
+  private readonly declared = new Map<Table, { list: Chain[]; byName: Map<string, Chain> | undefined }>();
+
   /** The chain the previous append went to (runs of appends to one chain are the norm). */
   private lastAppend: { table: Table; name: string; chain: Chain } | undefined;
 
@@ -61,7 +64,34 @@ export class RulesetBuilder {
   declareChain(t: Table, name: string, policy: string | undefined, span: Span, policySpan: Span | undefined): void {
     this.lastAppend = undefined;
     const builtin = isBuiltinChain(t.name, name);
-    const existing = t.chains.get(name);
+    const chains = t.chains;
+    let existing: Chain | undefined;
+    if (!builtin && (policy === undefined || policy === '-')) {
+      // The usual declaration, of a new user chain: added in one operation on the table's map
+      // (a kube-proxy file declares a chain per service and endpoint, and each operation on a map
+      // that big costs). Should the name be taken, the map now holds the new chain in place of
+      // the first: put the first back (found through the declarations of the table).
+      const size = chains.size;
+      const chain: Chain = { name, builtin, rules: [], declSpan: span, graphIndex: -1 };
+      chains.set(name, chain);
+      let declared = this.declared.get(t);
+      if (declared === undefined) {
+        declared = { list: [], byName: undefined };
+        this.declared.set(t, declared);
+      }
+      if (chains.size !== size) {
+        declared.list.push(chain);
+        declared.byName?.set(name, chain);
+        return;
+      }
+      if (declared.byName === undefined) {
+        declared.byName = new Map();
+        for (const c of declared.list) declared.byName.set(c.name, c);
+      }
+      // In restore input every user chain of a table comes from a declaration.
+      existing = declared.byName.get(name) as Chain;
+      chains.set(name, existing);
+    } else existing = chains.get(name);
     if (existing?.declSpan) {
       if (!builtin) {
         this.error(
@@ -77,7 +107,7 @@ export class RulesetBuilder {
         return;
       }
     }
-    const chain: Chain = existing ?? { name, builtin, rules: [] };
+    const chain: Chain = existing ?? { name, builtin, rules: [], declSpan: undefined, graphIndex: -1 };
     chain.declSpan = span;
     if (builtin) {
       if (policy !== undefined && policy !== '-') {
@@ -102,7 +132,7 @@ export class RulesetBuilder {
   chain(t: Table, name: string, create: boolean): Chain | undefined {
     let c = t.chains.get(name);
     if (!c && (create || isBuiltinChain(t.name, name))) {
-      c = { name, builtin: isBuiltinChain(t.name, name), rules: [] };
+      c = { name, builtin: isBuiltinChain(t.name, name), rules: [], declSpan: undefined, graphIndex: -1 };
       t.chains.set(name, c);
     }
     return c;
@@ -211,7 +241,7 @@ export class RulesetBuilder {
           );
           return;
         }
-        t.chains.set(name, { name, builtin: false, rules: [], declSpan: cmd.chainSpan ?? cmd.span });
+        t.chains.set(name, { name, builtin: false, rules: [], declSpan: cmd.chainSpan ?? cmd.span, graphIndex: -1 });
         return;
       }
       case 'flush': {
