@@ -17,7 +17,7 @@ export class RulesetBuilder {
   private readonly declared = new Map<Table, { list: Chain[]; byName: Map<string, Chain> | undefined }>();
 
   /** The chain the previous append went to (runs of appends to one chain are the norm). */
-  private lastAppend: { table: Table; name: string; chain: Chain } | undefined;
+  private lastAppend: { table: Table; name: string; chain: Chain; fromEmpty: boolean } | undefined;
 
   constructor(readonly form: DocumentForm) {}
 
@@ -53,7 +53,7 @@ export class RulesetBuilder {
 
   /** `*table` in restore input: the table is flushed and rebuilt from what follows. */
   startTable(family: Family, name: string, span: Span): Table {
-    this.lastAppend = undefined;
+    this.endAppends();
     const rs = this.ruleset(family);
     const t: Table = { name, chains: new Map(), committed: false, declSpan: span };
     rs.tables.set(name, t);
@@ -62,7 +62,7 @@ export class RulesetBuilder {
 
   /** `:CHAIN POLICY [p:b]` in restore input. */
   declareChain(t: Table, name: string, policy: string | undefined, span: Span, policySpan: Span | undefined): void {
-    this.lastAppend = undefined;
+    this.endAppends();
     const builtin = isBuiltinChain(t.name, name);
     const chains = t.chains;
     let existing: Chain | undefined;
@@ -128,6 +128,13 @@ export class RulesetBuilder {
     t.chains.set(name, chain);
   }
 
+  /** Ends the current run of appends (see endRun). */
+  private endAppends(): void {
+    const last = this.lastAppend;
+    if (last?.fromEmpty) endRun(last.chain);
+    this.lastAppend = undefined;
+  }
+
   /** Finds a chain; built-in chains of the table exist implicitly. */
   chain(t: Table, name: string, create: boolean): Chain | undefined {
     let c = t.chains.get(name);
@@ -168,7 +175,7 @@ export class RulesetBuilder {
       return;
     }
     // Any other command may create, delete or rename chains.
-    this.lastAppend = undefined;
+    this.endAppends();
     switch (cmd.op) {
       case 'append':
       case 'insert':
@@ -179,7 +186,7 @@ export class RulesetBuilder {
         if (!c) return;
         if (cmd.op === 'append') {
           c.rules.push(rule);
-          this.lastAppend = { table: t, name, chain: c };
+          this.lastAppend = { table: t, name, chain: c, fromEmpty: c.rules.length === 1 };
         } else if (cmd.op === 'insert') {
           const pos = cmd.ruleNum ?? 1;
           if (pos > c.rules.length + 1) {
@@ -379,6 +386,16 @@ function escapeRegExp(s: string): string {
  * the same order), so that analyses can recognise what a small edit left untouched. The model is
  * never mutated after parsing, so sharing these objects between the two parses is safe.
  */
+/**
+ * Ends a run of appends that filled an empty chain: its rules move to an array of their number.
+ * Appending grows an array by at least 16 free places, and a kube-proxy table has tens of
+ * thousands of chains of one to three rules, whose free places would be most of the memory its
+ * model takes. (Each chain is copied at most once: only a run that started empty is.)
+ */
+function endRun(chain: Chain): void {
+  chain.rules = chain.rules.slice();
+}
+
 export function adoptUnchanged(next: Partial<Record<Family, Ruleset>>, prev: Partial<Record<Family, Ruleset>>): void {
   for (const family of [4, 6] as Family[]) {
     const rs = next[family];
