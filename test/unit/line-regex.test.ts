@@ -178,6 +178,16 @@ test('the jump pattern accepts only chain names: no target of either family, not
   for (const w of ['ACCEPT', 'DROP', 'DNPT', 'MASQUERADE', 'KUBE SVC', '-X', '!X', 'X'.repeat(29)])
     assert.ok(!re.test(w), `${w} refused`);
   assert.ok(re.test('KUBE-MARK-MASQ') && re.test('ACCEPTED') && re.test('DROPS'));
+  // As the last word of a line read in place in a document: a line break follows, not the end.
+  const inText = new RegExp(`(?:${jumpNamePattern()})(?=\\n|$)`, 'y');
+  for (const [word, ok] of [
+    ['DROP', false],
+    ['MASQUERADE', false],
+    ['KUBE-MARK-MASQ', true],
+  ] as const) {
+    inText.lastIndex = 0;
+    assert.equal(inText.test(`${word}\n-A INPUT -j ACCEPT\n`), ok, `${word} before a line break`);
+  }
 });
 
 test('a kube-proxy ruleset is read through whole-line patterns', () => {

@@ -20,8 +20,10 @@ export class FastRule implements Rule, Command {
   id: number;
   /** The -j/-g word (a chain or a target extension, see plan.targetExtension), if any. */
   targetName: string | undefined;
-  /** The line as written. */
-  readonly src: string;
+  /** The text holding the line, and where the line is in it (the line alone: 0, its length). */
+  private readonly doc: string;
+  private readonly from: number;
+  private readonly to: number;
   /** The command shape the line is an instance of. */
   readonly plan: Plan;
   private full: Command | undefined;
@@ -41,6 +43,8 @@ export class FastRule implements Rule, Command {
     id: number,
     plan: Plan,
     targetName: string | undefined,
+    from = 0,
+    to = src.length,
   ) {
     this.table = table;
     this.chain = chain;
@@ -48,11 +52,21 @@ export class FastRule implements Rule, Command {
     this.line = line;
     this.id = id;
     this.targetName = targetName;
-    this.src = src;
+    this.doc = src;
+    this.from = from;
+    this.to = to;
     this.plan = plan;
     this.full = undefined;
     this.tgt = undefined;
     this.analysisBits = 0;
+  }
+
+  /**
+   * The line as written. A rule read in place from the document's text keeps the text and where
+   * its line is (no string per line): the line is cut out when asked for.
+   */
+  get src(): string {
+    return this.from === 0 && this.to === this.doc.length ? this.doc : this.doc.slice(this.from, this.to);
   }
 
   // Constant for every fast-lane rule, so kept on the prototype rather than in each object.
@@ -79,7 +93,7 @@ export class FastRule implements Rule, Command {
   }
 
   get span(): Span {
-    return { line: this.line, character: 0, endLine: this.line, endCharacter: this.src.length };
+    return { line: this.line, character: 0, endLine: this.line, endCharacter: this.to - this.from };
   }
 
   get chainSpan(): Span | undefined {
@@ -99,7 +113,7 @@ export class FastRule implements Rule, Command {
   }
 
   get counters(): Rule['counters'] {
-    return this.src.charCodeAt(0) === 91 /* [ */ ? this.materialized().counters : undefined;
+    return this.doc.charCodeAt(this.from) === 91 /* [ */ ? this.materialized().counters : undefined;
   }
 
   /** Whether the details were built already (for tests and measurements). */

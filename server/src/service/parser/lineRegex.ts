@@ -42,7 +42,7 @@ export function jumpNamePattern(): string {
   jumpPattern ??= `(?!(?:${targetNames()
     .sort((a, b) => b.length - a.length)
     .map(escape)
-    .join('|')})(?: |$))${CHAIN}`;
+    .join('|')})(?:[ \n]|$))${CHAIN}`;
   return jumpPattern;
 }
 
@@ -108,7 +108,7 @@ export interface ShapeWords {
 
 /**
  * The sticky expression matching a line of the shape from where its words start (after any
- * counters), or undefined when the shape does not qualify: it must start `-A CHAIN`, name a chain
+ * counters) to the line's end (a line break or the end of the text), or undefined when the shape does not qualify: it must start `-A CHAIN`, name a chain
  * target (if any) as its last word, and every value must have a pattern. `jumpName` is the check
  * standing for a -j/-g chain name.
  */
@@ -132,5 +132,6 @@ export function lineRegex(shape: ShapeWords, family: Family, jumpName: ArgSpec):
     if (p === undefined) return undefined;
     parts.push(p);
   }
-  return new RegExp(` *${parts.join(' ')}$`, 'y');
+  // Ends at a line break or the end of the text: it also reads a line in place in a document.
+  return new RegExp(` *${parts.join(' ')}(?=\n|$)`, 'y');
 }

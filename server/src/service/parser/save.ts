@@ -15,7 +15,7 @@ import { FastRule } from './fastRule';
 import { countersEnd, splitRestoreLine } from './restoreTokens';
 import { type LineResult, NO_DIAGNOSTICS, parseRuleLine } from './ruleLine';
 import { type EditBase, parseLineEdit, type TextChange } from './saveEdit';
-import { endOfLines, parseRuleFast } from './shapes';
+import { endOfLines, parseRuleAt, parseRuleFast } from './shapes';
 
 /** What a `:NAME POLICY [p:b]` line declares. */
 type ChainDecl = NonNullable<LineResult['chain']>;
@@ -99,9 +99,11 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
   const builder = new RulesetBuilder('save');
   const diagnostics: Diagnostic[] = [];
   const commands: Command[] = [];
-  const lines = text.split('\n');
-  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
-  const cache: SaveParseCache = { lines: new Array(lines.length), nextRuleId: prev?.nextRuleId ?? 1 };
+  // Where each line starts (and, one past the last line, the text's length + 1), as text.split
+  // would cut it (a final line break ends the last line rather than starting an empty one).
+  const lineStarts = lineStartsOf(text);
+  const lineCount = lineStarts.length - 1;
+  const cache: SaveParseCache = { lines: new Array(lineCount), nextRuleId: prev?.nextRuleId ?? 1 };
   const nextRuleId = () => cache.nextRuleId++;
 
   let table: Table | undefined;
@@ -110,15 +112,31 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
   let lastLine = 0;
   // For the one-line edit path: where each line starts, the line each diagnostic comes from,
   // and whether every command appends (then a rule's place depends on nothing else).
-  const lineStarts = new Int32Array(lines.length + 1);
   const diagLine: number[] = [];
   let onlyAppends = true;
+  // Rule lines are first read in place (parseRuleAt), unless a previous parse may be reused.
+  const inPlace = fast && prev === undefined;
 
-  for (let ln = 0, at = 0; ln < lines.length; ln++) {
-    let raw = lines[ln];
-    lineStarts[ln] = at;
-    at += raw.length + 1;
+  // The last line ends before a final line break.
+  const lastEnd = text.length > 0 && text.charCodeAt(text.length - 1) === 10 ? text.length - 1 : text.length;
+  for (let ln = 0; ln < lineCount; ln++) {
+    const start = lineStarts[ln];
+    const end = ln + 1 < lineCount ? lineStarts[ln + 1] - 1 : lastEnd;
     while (diagLine.length < diagnostics.length) diagLine.push(ln - 1);
+    if (inPlace && table !== undefined && end > start) {
+      const c = text.charCodeAt(start);
+      if ((c === 45 /* - */ || c === 91) /* [ */ && text.charCodeAt(end - 1) !== 13) {
+        const r = parseRuleAt(text, start, end, ln, tableName, family, nextRuleId);
+        if (r !== undefined) {
+          lastLine = ln;
+          cache.lines[ln] = r;
+          commands.push(r);
+          builder.apply(r);
+          continue;
+        }
+      }
+    }
+    let raw = text.slice(start, end);
     if (raw.length === 0) continue;
     if (raw.charCodeAt(raw.length - 1) === 13) {
       // iptables-restore keeps the \r as part of the line's last word. Whether that breaks the
@@ -271,8 +289,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
     }
   }
   endOfLines();
-  lineStarts[lines.length] = text.length + 1;
-  while (diagLine.length < diagnostics.length) diagLine.push(lines.length - 1);
+  while (diagLine.length < diagnostics.length) diagLine.push(lineCount - 1);
   if (table) {
     diagnostics.push({
       code: 'missing-commit',
@@ -287,7 +304,31 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
   cache.rulesets = builder.rulesets;
   cache.edit = { text, family, onlyAppends, commands, diagnostics, diagLine, lineStarts, fast };
   cache.guessedFamily = guessedFamily;
-  return { form: 'save', rulesets: builder.rulesets, commands, diagnostics, lineCount: lines.length, cache };
+  return { form: 'save', rulesets: builder.rulesets, commands, diagnostics, lineCount, cache };
+}
+
+/**
+ * Where each line of `text` starts, then text.length + 1: the lines text.split('\n') gives, less
+ * the empty one after a final line break.
+ */
+function lineStartsOf(text: string): Int32Array {
+  let starts = new Int32Array(1024);
+  let n = 0;
+  let at = 0;
+  for (;;) {
+    if (n + 2 > starts.length) {
+      const grown = new Int32Array(starts.length * 2);
+      grown.set(starts);
+      starts = grown;
+    }
+    starts[n++] = at;
+    const nl = text.indexOf('\n', at);
+    if (nl < 0) break;
+    at = nl + 1;
+    if (at === text.length) break;
+  }
+  starts[n] = text.length + 1;
+  return starts.slice(0, n + 1);
 }
 
 const COUNTERS_RE = /^\[[0-9]+:[0-9]+\]$/;

@@ -235,19 +235,8 @@ function tryFast(
     from = countersEnd(raw);
     if (from === 0) return undefined;
   }
-  // Lines come in runs and cycles of shapes: first try, as one pattern, the shape that followed
-  // the previous line's shape last time, then the shapes of the last lines, latest first.
-  const guess = lastPlan?.next;
-  if (guess !== undefined && guess.regex !== undefined && guess.family === family) {
-    const r = byPattern(guess, raw, from, ln, table, family, nextRuleId);
-    if (r !== undefined) return r;
-  }
-  for (let i = 0; i < recent.length; i++) {
-    const p = recent[i];
-    if (p === guess || p.regex === undefined || p.family !== family) continue;
-    const r = byPattern(p, raw, from, ln, table, family, nextRuleId);
-    if (r !== undefined) return r;
-  }
+  const byShape = byRecentPattern(raw, 0, from, raw.length, ln, table, family, nextRuleId);
+  if (byShape !== undefined) return byShape;
   const count = scan(raw, from, family);
   if (count <= 0) return undefined;
   const found = plans.get(hash);
@@ -318,14 +307,67 @@ function follows(plan: Plan): void {
 }
 
 /**
- * The line as a rule of `plan` if its pattern matches it (every word the shape's and every value
- * passing its check), else undefined. The pattern starts `-A CHAIN` and ends with the target
- * chain's name when that is a value (lineRegex), so the names are found without splitting words.
+ * A rule line read in place from a document's text (the line is text[start..end), without its
+ * line break), when it is a clean instance of a recently seen shape with a pattern; else
+ * undefined (then cut the line out and parse it with parseRuleFast).
+ */
+export function parseRuleAt(
+  text: string,
+  start: number,
+  end: number,
+  ln: number,
+  table: string,
+  family: Family,
+  nextRuleId: () => number,
+): FastRule | undefined {
+  let from = start;
+  if (text.charCodeAt(start) === 91 /* [ */) {
+    from = countersEnd(text, start);
+    if (from === 0 || from >= end) return undefined;
+  }
+  return byRecentPattern(text, start, from, end, ln, table, family, nextRuleId);
+}
+
+/**
+ * Lines come in runs and cycles of shapes: tries, as one pattern, the shape that followed the
+ * previous line's shape last time, then the shapes of the last lines, latest first.
+ */
+function byRecentPattern(
+  text: string,
+  start: number,
+  from: number,
+  end: number,
+  ln: number,
+  table: string,
+  family: Family,
+  nextRuleId: () => number,
+): FastRule | undefined {
+  const guess = lastPlan?.next;
+  if (guess !== undefined && guess.regex !== undefined && guess.family === family) {
+    const r = byPattern(guess, text, start, from, end, ln, table, family, nextRuleId);
+    if (r !== undefined) return r;
+  }
+  for (let i = 0; i < recent.length; i++) {
+    const p = recent[i];
+    if (p === guess || p.regex === undefined || p.family !== family) continue;
+    const r = byPattern(p, text, start, from, end, ln, table, family, nextRuleId);
+    if (r !== undefined) return r;
+  }
+  return undefined;
+}
+
+/**
+ * The line text[start..end) (its words start at `from`, after any counters) as a rule of `plan` if
+ * its pattern matches it (every word the shape's and every value passing its check), else
+ * undefined. The pattern starts `-A CHAIN` and ends with the target chain's name when that is a
+ * value (lineRegex), so the names are found without splitting words.
  */
 function byPattern(
   plan: Plan,
-  raw: string,
+  text: string,
+  start: number,
   from: number,
+  end: number,
   ln: number,
   table: string,
   family: Family,
@@ -333,16 +375,17 @@ function byPattern(
 ): FastRule | undefined {
   const re = plan.regex as RegExp;
   re.lastIndex = from;
-  if (!re.test(raw)) return undefined;
+  // The pattern ends at a line break or the end of the text: that is, at `end`.
+  if (!re.test(text)) return undefined;
   let s = from;
-  while (raw.charCodeAt(s) === 32) s++;
+  while (text.charCodeAt(s) === 32) s++;
   s += (plan.words[0] as string).length + 1;
-  let e = raw.indexOf(' ', s);
-  if (e < 0) e = raw.length;
+  let e = text.indexOf(' ', s);
+  if (e < 0 || e > end) e = end;
   let chain: string;
-  if (lastFamily === family && lastChain.length === e - s && raw.startsWith(lastChain, s)) chain = lastChain;
+  if (lastFamily === family && lastChain.length === e - s && text.startsWith(lastChain, s)) chain = lastChain;
   else {
-    chain = raw.slice(s, e);
+    chain = text.slice(s, e);
     lastChain = chain;
     lastFamily = family;
   }
@@ -350,11 +393,11 @@ function byPattern(
   if (plan.targetWord >= 0) {
     name = plan.targetName;
     if (plan.kinds[plan.targetWord] !== VERBATIM) {
-      const t = raw.lastIndexOf(' ') + 1;
+      const t = text.lastIndexOf(' ', end - 1) + 1;
       const last = plan.lastTarget;
-      if (last !== undefined && last.length === raw.length - t && raw.startsWith(last, t)) name = last;
+      if (last !== undefined && last.length === end - t && text.startsWith(last, t)) name = last;
       else {
-        name = raw.slice(t);
+        name = text.slice(t, end);
         if (plan.lastTarget === undefined) touched.push(plan);
         plan.lastTarget = name;
       }
@@ -362,7 +405,7 @@ function byPattern(
   }
   follows(plan);
   laneCounts.pattern++;
-  return new FastRule(raw, ln, table, family, chain, nextRuleId(), plan, name);
+  return new FastRule(text, ln, table, family, chain, nextRuleId(), plan, name, start, end);
 }
 
 /** The plan among `candidates` whose verbatim words are exactly those of the scanned line. */
