@@ -124,7 +124,7 @@ function run(config: WorkerConfig): LibraryResult {
     peakRssMb: peakFull,
   };
 
-  // The lower bound beside it (iptables-save text only: that is what the pass reads).
+  // The word-splitting pass beside it (iptables-save text only: that is what the pass reads).
   if (doc.form === 'save') result.floor = timeRuns(runs, warmup, () => text, floorPass);
 
   // One-line edit: alternate between the edited and the original line, each a new version.

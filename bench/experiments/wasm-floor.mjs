@@ -1,5 +1,5 @@
 // An experiment, not part of the product or of `npm run bench`: how far would a parser core in
-// WebAssembly move the lower bound of bench/floor.ts? Compiles wasm-floor.c (the same pass in C)
+// WebAssembly speed up the word-splitting pass of bench/floor.ts? Compiles wasm-floor.c (the same pass in C)
 // with clang (Debian: `apt-get install clang lld`), then times on the generated kube-proxy ruleset
 // of 10k and 40k services (or the files given) the JavaScript pass and the WebAssembly one, the
 // latter including the copy of the text into its memory. Both must report the same counts.

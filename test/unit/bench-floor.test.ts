@@ -1,4 +1,4 @@
-// The benchmark's lower-bound pass (bench/floor.ts) must do the parser's work, not less: it finds
+// The benchmark's word-splitting pass (bench/floor.ts) must do the parser's work, not less: it finds
 // the same rules, chains and jumps to user chains as the real parse of the same text.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
