@@ -7,7 +7,7 @@
 import type { Chain, OptionUse, Rule } from '../model';
 import { FastRule } from '../parser/fastRule';
 import { fastBaseValues } from '../parser/shapes';
-import { type AddrMask, parseArg } from '../registry/argtypes';
+import type { AddrMask } from '../registry/argtypes';
 import { findTarget } from '../registry/index';
 import { report, type TableContext } from './context';
 import { shapeFacts } from './shapes';

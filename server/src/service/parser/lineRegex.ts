@@ -31,7 +31,7 @@ const PORT = '(?:6553[0-5]|655[0-2]\\d|65[0-4]\\d\\d|6[0-4]\\d{3}|[1-5]\\d{4}|[1
 /** Longest chain name (MAX_CHAIN_NAME in argtypes.ts). */
 const CHAIN = `${NAME_FIRST}${NAME_REST}{0,27}`;
 
-function escape(text: string): string {
+function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
@@ -41,7 +41,7 @@ let jumpPattern: string | undefined;
 export function jumpNamePattern(): string {
   jumpPattern ??= `(?!(?:${targetNames()
     .sort((a, b) => b.length - a.length)
-    .map(escape)
+    .map(escapeRegex)
     .join('|')})(?:[ \n]|$))${CHAIN}`;
   return jumpPattern;
 }
@@ -86,7 +86,7 @@ export function valuePattern(spec: ArgSpec, family: Family, quoted: boolean): st
       return (spec.min ?? 0) <= 0 && (spec.max ?? 1) >= 1 ? '(?:0(?:\\.\\d{1,20})?|1)' : undefined;
     case 'enum': {
       const values = (spec.values ?? []).filter((v) => /^[#-[\]-~]+$/.test(v) && !v.startsWith('-'));
-      return values.length ? `(?:${values.map(escape).join('|')})` : undefined;
+      return values.length ? `(?:${values.map(escapeRegex).join('|')})` : undefined;
     }
     case 'iface':
       return '[0-9A-Za-z_.@:+][0-9A-Za-z_.@:+-]{0,14}';
@@ -123,7 +123,7 @@ export function lineRegex(shape: ShapeWords, family: Family, jumpName: ArgSpec):
     if (kinds[k] === 2) {
       const w = words[k];
       if (w === undefined) return undefined;
-      parts.push(escape(w));
+      parts.push(escapeRegex(w));
       continue;
     }
     const check = checks[k];
