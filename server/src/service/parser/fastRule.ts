@@ -20,14 +20,16 @@ export class FastRule implements Rule, Command {
   id: number;
   /** The -j/-g word (a chain or a target extension, see plan.targetExtension), if any. */
   targetName: string | undefined;
-  /** The text holding the line, and where the line is in it (the line alone: 0, its length). */
+  /**
+   * The text holding the line, and where the line starts in it (the line alone: 0). The line
+   * ends at the next line break or the end of the text.
+   */
   private readonly doc: string;
   private readonly from: number;
-  private readonly to: number;
   /** The command shape the line is an instance of. */
   readonly plan: Plan;
-  private full: Command | undefined;
-  private tgt: FastTarget | undefined;
+  /** What was built on use (most rules never need it): the complete parse, the target object. */
+  private built: { full?: Command; tgt?: FastTarget } | undefined;
   /**
    * Owned by the analyses: what they worked out about this rule alone (kept with the rule, so a
    * re-analysis after an edit elsewhere in its chain does not work it out again). 0: nothing.
@@ -44,7 +46,6 @@ export class FastRule implements Rule, Command {
     plan: Plan,
     targetName: string | undefined,
     from = 0,
-    to = src.length,
   ) {
     this.table = table;
     this.chain = chain;
@@ -54,11 +55,15 @@ export class FastRule implements Rule, Command {
     this.targetName = targetName;
     this.doc = src;
     this.from = from;
-    this.to = to;
     this.plan = plan;
-    this.full = undefined;
-    this.tgt = undefined;
+    this.built = undefined;
     this.analysisBits = 0;
+  }
+
+  /** Where the line ends in `doc`. */
+  private get to(): number {
+    const e = this.doc.indexOf('\n', this.from);
+    return e < 0 ? this.doc.length : e;
   }
 
   /**
@@ -66,7 +71,8 @@ export class FastRule implements Rule, Command {
    * its line is (no string per line): the line is cut out when asked for.
    */
   get src(): string {
-    return this.from === 0 && this.to === this.doc.length ? this.doc : this.doc.slice(this.from, this.to);
+    const to = this.to;
+    return this.from === 0 && to === this.doc.length ? this.doc : this.doc.slice(this.from, to);
   }
 
   // Constant for every fast-lane rule, so kept on the prototype rather than in each object.
@@ -88,8 +94,9 @@ export class FastRule implements Rule, Command {
    */
   get target(): FastTarget | undefined {
     if (this.targetName === undefined) return undefined;
-    this.tgt ??= new FastTarget(this, this.targetName, this.plan.targetKind, this.plan.targetExtension);
-    return this.tgt;
+    const built = this.details();
+    built.tgt ??= new FastTarget(this, this.targetName, this.plan.targetKind, this.plan.targetExtension);
+    return built.tgt;
   }
 
   get span(): Span {
@@ -118,17 +125,18 @@ export class FastRule implements Rule, Command {
 
   /** Whether the details were built already (for tests and measurements). */
   get isMaterialized(): boolean {
-    return this.full !== undefined;
+    return this.built?.full !== undefined;
   }
 
   /** The command as the complete parse reads the line (built once). */
   command(): Command {
-    if (this.full) return this.full;
+    const built = this.details();
+    if (built.full) return built.full;
     const res = parseRuleLine(this.src, this.line, this.table, this.family, () => this.id);
     const cmd = res.command;
     // The line was vouched for by its shape, so the complete parse gives a clean append; should it
     // ever not, the rule still has a consistent (empty) body rather than breaking its consumer.
-    this.full =
+    built.full =
       cmd?.rule && cmd.op === 'append'
         ? cmd
         : {
@@ -152,12 +160,18 @@ export class FastRule implements Rule, Command {
               broken: true,
             },
           };
-    return this.full;
+    return built.full;
   }
 
   /** Takes the complete parse made anyway (the line a shape was learned from). */
   adopt(command: Command): void {
-    this.full = command;
+    this.details().full = command;
+  }
+
+  /** The holder of what is built on use, made on first use. */
+  private details(): { full?: Command; tgt?: FastTarget } {
+    if (this.built === undefined) this.built = {};
+    return this.built;
   }
 
   /** The rule with every detail, as a plain model object. */

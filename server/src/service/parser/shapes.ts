@@ -405,7 +405,7 @@ function byPattern(
   }
   follows(plan);
   laneCounts.pattern++;
-  return new FastRule(text, ln, table, family, chain, nextRuleId(), plan, name, start, end);
+  return new FastRule(text, ln, table, family, chain, nextRuleId(), plan, name, start);
 }
 
 /** The plan among `candidates` whose verbatim words are exactly those of the scanned line. */
