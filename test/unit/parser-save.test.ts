@@ -343,3 +343,12 @@ test('a chain declared twice keeps its first declaration (and the rules that fol
   );
   assert.equal(t.chains.get('B')!.rules.length, 1);
 });
+
+test('a chain made by -N in restore input and declared again is reported, and stays in its table', () => {
+  // iptables-legacy-restore refuses the declaration ("error creating chain 'FOO': File exists").
+  const doc = parseSave('*filter\n-N FOO\n-A FOO -j ACCEPT\n:FOO - [0:0]\n-A FOO -j DROP\nCOMMIT\n');
+  assert.deepEqual(codes(doc.diagnostics), ['duplicate-chain']);
+  const foo = doc.rulesets[4]!.tables.get('filter')!.chains.get('FOO')!;
+  assert.equal(foo.declSpan!.line, 1);
+  assert.ok(foo.rules.length > 0);
+});

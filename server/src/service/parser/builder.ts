@@ -13,9 +13,6 @@ export class RulesetBuilder {
   readonly rulesets: Partial<Record<Family, Ruleset>> = {};
   readonly diagnostics: Diagnostic[] = [];
 
-  /** The user chains declared in each table, in order (see declareChain). */
-  private readonly declared = new Map<Table, { list: Chain[]; byName: Map<string, Chain> | undefined }>();
-
   /** The chain the previous append went to (runs of appends to one chain are the norm). */
   private lastAppend: { table: Table; name: string; chain: Chain; fromEmpty: boolean } | undefined;
 
@@ -64,34 +61,7 @@ export class RulesetBuilder {
   declareChain(t: Table, name: string, policy: string | undefined, span: Span, policySpan: Span | undefined): void {
     this.endAppends();
     const builtin = isBuiltinChain(t.name, name);
-    const chains = t.chains;
-    let existing: Chain | undefined;
-    if (!builtin && (policy === undefined || policy === '-')) {
-      // The usual declaration, of a new user chain: added in one operation on the table's map
-      // (a kube-proxy file declares a chain per service and endpoint, and each operation on a map
-      // that big costs). Should the name be taken, the map now holds the new chain in place of
-      // the first: put the first back (found through the declarations of the table).
-      const size = chains.size;
-      const chain: Chain = { name, builtin, rules: [], declSpan: span, graphIndex: -1 };
-      chains.set(name, chain);
-      let declared = this.declared.get(t);
-      if (declared === undefined) {
-        declared = { list: [], byName: undefined };
-        this.declared.set(t, declared);
-      }
-      if (chains.size !== size) {
-        declared.list.push(chain);
-        declared.byName?.set(name, chain);
-        return;
-      }
-      if (declared.byName === undefined) {
-        declared.byName = new Map();
-        for (const c of declared.list) declared.byName.set(c.name, c);
-      }
-      // In restore input every user chain of a table comes from a declaration.
-      existing = declared.byName.get(name) as Chain;
-      chains.set(name, existing);
-    } else existing = chains.get(name);
+    const existing = t.chains.get(name);
     if (existing?.declSpan) {
       if (!builtin) {
         this.error(
