@@ -284,3 +284,31 @@ test('fast lane: address and interface values read from a line are those of the 
   }
   assert.ok(read > 1000 && withValues > 500, `${read} rules read from their line, ${withValues} with values`);
 });
+
+test('fast lane: line breaks, blanks and counters around the lines read in place give the same parse', () => {
+  // Rule lines are read in place in the document's text (parser/lineRegex.ts): vary what lies
+  // around and between them, line by line, and compare with the complete parse.
+  const base = generateKubeRuleset({ services: 120 }).text.split('\n');
+  const r = mulberry32(99);
+  const variants: [string, (line: string) => string][] = [
+    ['CRLF', (l) => `${l}\r`],
+    ['trailing blank', (l) => `${l} `],
+    ['double blank', (l) => l.replace(' ', '  ')],
+    ['tab', (l) => l.replace(' ', '\t')],
+    ['counters', (l) => (l.startsWith('-A') ? `[3:180] ${l}` : l)],
+    ['bad counters', (l) => (l.startsWith('-A') ? `[3:x] ${l}` : l)],
+    ['blank line after', (l) => `${l}\n`],
+    ['comment after', (l) => `${l}\n# note`],
+  ];
+  for (let round = 0; round < 4; round++) {
+    const lines = base.map((l) => {
+      if (!l.startsWith('-A') || r() > 0.05) return l;
+      return variants[Math.floor(r() * variants.length)][1](l);
+    });
+    const text = lines.join('\n');
+    assertSame(text, 4, `variations, round ${round}`);
+    // The same without the final line break, and ending in a rule line.
+    const cut = text.replace(/\nCOMMIT\n*$/, '');
+    assertSame(cut, 4, `variations, round ${round}, no COMMIT and no final line break`);
+  }
+});
