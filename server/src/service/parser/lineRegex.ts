@@ -48,7 +48,7 @@ export function jumpNamePattern(): string {
 
 /**
  * The pattern of one value word checked as `spec` (quoted: written in double quotes), or
- * undefined when the type has none. `chainName`: the word after -A (checked as a chain name).
+ * undefined when the type has none. (The word after -A is checked as a chain name: CHAIN.)
  */
 export function valuePattern(spec: ArgSpec, family: Family, quoted: boolean): string | undefined {
   if (quoted) {
@@ -108,9 +108,9 @@ export interface ShapeWords {
 
 /**
  * The sticky expression matching a line of the shape from where its words start (after any
- * counters) to the line's end (a line break or the end of the text), or undefined when the shape does not qualify: it must start `-A CHAIN`, name a chain
- * target (if any) as its last word, and every value must have a pattern. `jumpName` is the check
- * standing for a -j/-g chain name.
+ * counters) to the line's end (a line break or the end of the text), or undefined when the shape
+ * does not qualify: it must start `-A CHAIN`, name a chain target (if any) as its last word, and
+ * every value must have a pattern. `jumpName` is the check standing for a -j/-g chain name.
  */
 export function lineRegex(shape: ShapeWords, family: Family, jumpName: ArgSpec): RegExp | undefined {
   const { count, kinds, words, checks } = shape;
