@@ -105,6 +105,12 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
   const lineCount = lineStarts.length - 1;
   const cache: SaveParseCache = { lines: new Array(lineCount), nextRuleId: prev?.nextRuleId ?? 1 };
   const nextRuleId = () => cache.nextRuleId++;
+  /** Takes a fast-lane rule as line `ln`'s command (an append: nothing else to report). */
+  const takeFast = (ln: number, rule: FastRule) => {
+    cache.lines[ln] = rule;
+    commands.push(rule);
+    builder.apply(rule);
+  };
 
   let table: Table | undefined;
   let tableName = '';
@@ -129,9 +135,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
         const r = parseRuleAt(text, start, end, ln, tableName, family, nextRuleId);
         if (r !== undefined) {
           lastLine = ln;
-          cache.lines[ln] = r;
-          commands.push(r);
-          builder.apply(r);
+          takeFast(ln, r);
           continue;
         }
       }
@@ -238,9 +242,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
     const old = prev?.lines[ln];
     if (old instanceof FastRule) {
       if (old.src === raw && old.table === tableName && old.family === family) {
-        cache.lines[ln] = old;
-        commands.push(old);
-        builder.apply(old);
+        takeFast(ln, old);
         continue;
       }
     }
@@ -273,9 +275,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
     else if (fast && (first === 45 /* - */ || first === 91) /* [ */) {
       const r = parseRuleFast(raw, ln, tableName, family, nextRuleId);
       if (r instanceof FastRule) {
-        cache.lines[ln] = r;
-        commands.push(r);
-        builder.apply(r);
+        takeFast(ln, r);
         continue;
       }
       res = r;
