@@ -10,13 +10,29 @@ import { plainRule } from './fastRule';
 import { withFields } from './uses';
 
 export class RulesetBuilder {
-  readonly rulesets: Partial<Record<Family, Ruleset>> = {};
+  private readonly built: Partial<Record<Family, Ruleset>> = {};
   readonly diagnostics: Diagnostic[] = [];
 
-  /** The chain the previous append went to (runs of appends to one chain are the norm). */
-  private lastAppend: { table: Table; name: string; chain: Chain; fromEmpty: boolean } | undefined;
+  /**
+   * The run of appends in progress (runs of appends to one chain are the norm): its table, chain
+   * name and chain (undefined: none), and, for a run that started on an empty chain, its rules so
+   * far. Such a run's chain gets an array of exactly its rules when the run ends; pushing them one
+   * by one would leave the free places an array grows by, and a kube-proxy table has tens of
+   * thousands of chains of one to three rules.
+   */
+  private runTable: Table | undefined = undefined;
+  private runName = '';
+  private runChain: Chain | undefined = undefined;
+  private runFromEmpty = false;
+  private readonly run: Rule[] = [];
 
   constructor(readonly form: DocumentForm) {}
+
+  /** The rulesets built so far (every command applied). */
+  get rulesets(): Partial<Record<Family, Ruleset>> {
+    this.endAppends();
+    return this.built;
+  }
 
   private error(
     span: Span,
@@ -28,18 +44,24 @@ export class RulesetBuilder {
     this.diagnostics.push({ code, severity, message, span, data });
   }
 
+  /** The ruleset of a family, created (empty) if needed; every command applied. */
   ruleset(family: Family): Ruleset {
-    let rs = this.rulesets[family];
+    this.endAppends();
+    return this.rulesetOf(family);
+  }
+
+  private rulesetOf(family: Family): Ruleset {
+    let rs = this.built[family];
     if (!rs) {
       rs = { family, tables: new Map() };
-      this.rulesets[family] = rs;
+      this.built[family] = rs;
     }
     return rs;
   }
 
   /** The table, created (empty) if needed. */
   table(family: Family, name: string): Table {
-    const rs = this.ruleset(family);
+    const rs = this.rulesetOf(family);
     let t = rs.tables.get(name);
     if (!t) {
       t = { name, chains: new Map(), committed: false };
@@ -98,11 +120,15 @@ export class RulesetBuilder {
     t.chains.set(name, chain);
   }
 
-  /** Ends the current run of appends (see endRun). */
+  /** Ends the current run of appends. */
   private endAppends(): void {
-    const last = this.lastAppend;
-    if (last?.fromEmpty) endRun(last.chain);
-    this.lastAppend = undefined;
+    if (this.runChain === undefined) return;
+    if (this.runFromEmpty) {
+      this.runChain.rules = this.run.slice();
+      this.run.length = 0;
+    }
+    this.runChain = undefined;
+    this.runTable = undefined;
   }
 
   /** Finds a chain; built-in chains of the table exist implicitly. */
@@ -139,9 +165,9 @@ export class RulesetBuilder {
     if (!isBuiltinTable(cmd.table)) return;
     const t = this.table(cmd.family, cmd.table);
     const name = cmd.chain ?? '';
-    const last = this.lastAppend;
-    if (cmd.op === 'append' && cmd.rule && last && last.table === t && last.name === name) {
-      last.chain.rules.push(cmd.rule);
+    if (cmd.op === 'append' && cmd.rule && this.runTable === t && this.runName === name) {
+      if (this.runFromEmpty) this.run.push(cmd.rule);
+      else (this.runChain as Chain).rules.push(cmd.rule);
       return;
     }
     // Any other command may create, delete or rename chains.
@@ -155,8 +181,12 @@ export class RulesetBuilder {
         const c = this.chain(t, name, false) ?? this.missingChain(cmd, t, name);
         if (!c) return;
         if (cmd.op === 'append') {
-          c.rules.push(rule);
-          this.lastAppend = { table: t, name, chain: c, fromEmpty: c.rules.length === 1 };
+          this.runTable = t;
+          this.runName = name;
+          this.runChain = c;
+          this.runFromEmpty = c.rules.length === 0;
+          if (this.runFromEmpty) this.run.push(rule);
+          else c.rules.push(rule);
         } else if (cmd.op === 'insert') {
           const pos = cmd.ruleNum ?? 1;
           if (pos > c.rules.length + 1) {
@@ -356,16 +386,6 @@ function escapeRegExp(s: string): string {
  * the same order), so that analyses can recognise what a small edit left untouched. The model is
  * never mutated after parsing, so sharing these objects between the two parses is safe.
  */
-/**
- * Ends a run of appends that filled an empty chain: its rules move to an array of their number.
- * Appending grows an array by at least 16 free places, and a kube-proxy table has tens of
- * thousands of chains of one to three rules, whose free places would be most of the memory its
- * model takes. (Each chain is copied at most once: only a run that started empty is.)
- */
-function endRun(chain: Chain): void {
-  chain.rules = chain.rules.slice();
-}
-
 export function adoptUnchanged(next: Partial<Record<Family, Ruleset>>, prev: Partial<Record<Family, Ruleset>>): void {
   for (const family of [4, 6] as Family[]) {
     const rs = next[family];
