@@ -104,25 +104,32 @@ export function buildGraph(table: Table): TableGraph {
   const chains: Chain[] = new Array(n);
   const builtin = new Uint8Array(n);
   let k = 0;
-  for (const [name, chain] of table.chains) {
+  let ruleCount = 0;
+  // forEach: no iterator result per chain.
+  table.chains.forEach((chain, name) => {
     names[k] = name;
     chains[k] = chain;
     chain.graphIndex = k;
     if (chain.builtin) builtin[k] = 1;
+    ruleCount += chain.rules.length;
     k++;
-  }
+  });
   const id = new ChainIds(table, chains);
   const references = new Int32Array(n);
   const mask = new Uint8Array(n);
   const edgeStart = new Int32Array(n + 1);
   const badJump = new Uint8Array(n);
-  const to: number[] = [];
+  // At most one edge per rule: sized once, cut to the edges found.
+  const to = new Int32Array(ruleCount);
   const edgeRule: Rule[] = [];
-  k = 0;
-  for (const chain of table.chains.values()) {
-    edgeStart[k] = to.length;
+  let edges = 0;
+  for (k = 0; k < n; k++) {
+    const chain = chains[k];
+    edgeStart[k] = edges;
     if (chain.builtin && isHook(chain.name)) mask[k] = HOOK_BIT[chain.name as Hook];
-    for (const rule of chain.rules) {
+    const rules = chain.rules;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i];
       const name = chainTargetOf(rule);
       if (name === undefined) continue;
       // (The table maps the name to the chain numbered just above, or to none.)
@@ -136,13 +143,12 @@ export function buildGraph(table: Table): TableGraph {
         badJump[k] = 1;
         continue;
       }
-      to.push(dest);
+      to[edges++] = dest;
       edgeRule.push(rule);
     }
-    k++;
   }
-  edgeStart[n] = to.length;
-  const edgeTo = Int32Array.from(to);
+  edgeStart[n] = edges;
+  const edgeTo = to.slice(0, edges);
   const viaEdge = new Int32Array(n * 5).fill(-1);
   // Propagate: a chain is re-queued only when it gains a hook bit, so at most 5 times.
   const queue: number[] = [];
