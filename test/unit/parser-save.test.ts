@@ -352,3 +352,33 @@ test('a chain made by -N in restore input and declared again is reported, and st
   assert.equal(foo.declSpan!.line, 1);
   assert.ok(foo.rules.length > 0);
 });
+
+test('a declared chain deleted and made again gets the rules appended after (both backends load this)', () => {
+  // The parser finds the chain of a run of appends among the next declared chains first; a chain
+  // deleted since must not be found there.
+  const doc = parseSave(
+    '*filter\n:A - [0:0]\n:B - [0:0]\n-X B\n-N B\n-A B -j ACCEPT\n-A A -j DROP\n-A B -j RETURN\nCOMMIT\n',
+  );
+  assert.deepEqual(codes(doc.diagnostics), []);
+  const t = doc.rulesets[4]!.tables.get('filter')!;
+  assert.deepEqual(
+    t.chains.get('B')!.rules.map((r) => r.text),
+    ['-j ACCEPT', '-j RETURN'],
+  );
+  assert.deepEqual(
+    t.chains.get('A')!.rules.map((r) => r.text),
+    ['-j DROP'],
+  );
+});
+
+test('rules appended out of the declaration order go to their chains', () => {
+  const doc = parseSave(
+    '*filter\n:A - [0:0]\n:B - [0:0]\n:C - [0:0]\n-A C -j ACCEPT\n-A A -j DROP\n-A B -j RETURN\n-A A -j ACCEPT\n-A C -j DROP\nCOMMIT\n',
+  );
+  assert.deepEqual(codes(doc.diagnostics), []);
+  const t = doc.rulesets[4]!.tables.get('filter')!;
+  const texts = (n: string) => t.chains.get(n)!.rules.map((r) => r.text);
+  assert.deepEqual(texts('A'), ['-j DROP', '-j ACCEPT']);
+  assert.deepEqual(texts('B'), ['-j RETURN']);
+  assert.deepEqual(texts('C'), ['-j ACCEPT', '-j DROP']);
+});

@@ -26,6 +26,18 @@ export class RulesetBuilder {
   private runFromEmpty = false;
   private readonly run: Rule[] = [];
 
+  /**
+   * The chains declared (`:NAME ...`) in `declTable`, in order, and the place after the chain the
+   * last run of appends went to. iptables-save writes a table's chains, then their rules chain by
+   * chain in that same order: the chain of the next run is found by comparing its name with the
+   * next few declared ones, without looking it up in the table's map (which, for a table of tens
+   * of thousands of chains, misses the processor's caches). Cleared when a chain is deleted or
+   * renamed, so that every chain listed is the table's chain of its name.
+   */
+  private declTable: Table | undefined = undefined;
+  private declared: Chain[] = [];
+  private declNext = 0;
+
   constructor(readonly form: DocumentForm) {}
 
   /** The rulesets built so far (every command applied). */
@@ -118,6 +130,29 @@ export class RulesetBuilder {
       );
     }
     t.chains.set(name, chain);
+    if (this.declTable !== t) {
+      this.declTable = t;
+      this.declared = [];
+      this.declNext = 0;
+    }
+    this.declared.push(chain);
+  }
+
+  /**
+   * The chain `name` of `t` if it is one of the next few declared chains after the last run's (see
+   * declared), else undefined (look it up).
+   */
+  private nextDeclared(t: Table, name: string): Chain | undefined {
+    if (t !== this.declTable) return undefined;
+    const d = this.declared;
+    const end = Math.min(d.length, this.declNext + 4);
+    for (let i = this.declNext; i < end; i++) {
+      if (d[i].name === name) {
+        this.declNext = i + 1;
+        return d[i];
+      }
+    }
+    return undefined;
   }
 
   /** Ends the current run of appends. */
@@ -178,7 +213,10 @@ export class RulesetBuilder {
       case 'replace': {
         const rule = cmd.rule;
         if (!rule) return;
-        const c = this.chain(t, name, false) ?? this.missingChain(cmd, t, name);
+        const c =
+          (cmd.op === 'append' ? this.nextDeclared(t, name) : undefined) ??
+          this.chain(t, name, false) ??
+          this.missingChain(cmd, t, name);
         if (!c) return;
         if (cmd.op === 'append') {
           this.runTable = t;
@@ -261,6 +299,7 @@ export class RulesetBuilder {
         return;
       }
       case 'delete-chain': {
+        this.declTable = undefined;
         const targets =
           cmd.chain === undefined ? [...t.chains.values()].filter((c) => !c.builtin) : [t.chains.get(name)];
         if (cmd.chain !== undefined && !targets[0]) {
@@ -324,6 +363,7 @@ export class RulesetBuilder {
         return;
       }
       case 'rename-chain': {
+        this.declTable = undefined;
         const c = t.chains.get(name);
         const to = cmd.argument ?? '';
         if (!c || c.builtin) {
