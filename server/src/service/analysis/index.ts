@@ -122,9 +122,12 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
   const chains: Chain[] = new Array(n);
   const memos: TableState['memos'] = new Array(n);
   let c = 0;
-  for (const chain of table.chains.values()) {
-    const at = c++;
-    chains[at] = chain;
+  // forEach: no iterator result per chain.
+  table.chains.forEach((chain) => {
+    chains[c++] = chain;
+  });
+  for (let at = 0; at < n; at++) {
+    const chain = chains[at];
     const mask = graph.mask[at];
     const key = chainKey(family, tableIndex, mask);
     const clean = cleanKey(key, set);

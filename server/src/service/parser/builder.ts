@@ -24,7 +24,9 @@ export class RulesetBuilder {
   private runName = '';
   private runChain: Chain | undefined = undefined;
   private runFromEmpty = false;
+  /** The run's rules are run[0 .. runLength) (the array keeps its size between runs). */
   private readonly run: Rule[] = [];
+  private runLength = 0;
 
   /**
    * The chains declared (`:NAME ...`) in `declTable`, in order, and the place after the chain the
@@ -159,8 +161,8 @@ export class RulesetBuilder {
   private endAppends(): void {
     if (this.runChain === undefined) return;
     if (this.runFromEmpty) {
-      this.runChain.rules = this.run.slice();
-      this.run.length = 0;
+      this.runChain.rules = this.run.slice(0, this.runLength);
+      this.runLength = 0;
     }
     this.runChain = undefined;
     this.runTable = undefined;
@@ -201,7 +203,7 @@ export class RulesetBuilder {
     const t = this.table(cmd.family, cmd.table);
     const name = cmd.chain ?? '';
     if (cmd.op === 'append' && cmd.rule && this.runTable === t && this.runName === name) {
-      if (this.runFromEmpty) this.run.push(cmd.rule);
+      if (this.runFromEmpty) this.run[this.runLength++] = cmd.rule;
       else (this.runChain as Chain).rules.push(cmd.rule);
       return;
     }
@@ -223,7 +225,7 @@ export class RulesetBuilder {
           this.runName = name;
           this.runChain = c;
           this.runFromEmpty = c.rules.length === 0;
-          if (this.runFromEmpty) this.run.push(rule);
+          if (this.runFromEmpty) this.run[this.runLength++] = rule;
           else c.rules.push(rule);
         } else if (cmd.op === 'insert') {
           const pos = cmd.ruleNum ?? 1;
