@@ -12,19 +12,29 @@ import type { Command, Family, MatchUse, OptionUse, Rule, RuleBase, Span, Target
 import { parseRuleLine } from './ruleLine';
 import type { Plan } from './shapes';
 
+/**
+ * What the fast-lane rules read from one text in one table share: the text, the table's name and
+ * the family (one object per table rather than three fields per rule).
+ */
+export class FastRuleContext {
+  constructor(
+    readonly doc: string,
+    readonly table: string,
+    readonly family: Family,
+  ) {}
+}
+
 export class FastRule implements Rule, Command {
-  table: string;
   chain: string;
-  family: Family;
   line: number;
   id: number;
   /** The -j/-g word (a chain or a target extension, see plan.targetExtension), if any. */
   targetName: string | undefined;
   /**
-   * The text holding the line, and where the line starts in it (the line alone: 0). The line
-   * ends at the next line break or the end of the text.
+   * The text holding the line (ctx.doc) with the table and family, and where the line starts in
+   * the text (the line alone: 0). The line ends at the next line break or the end of the text.
    */
-  private readonly doc: string;
+  private readonly ctx: FastRuleContext;
   private readonly from: number;
   /** The command shape the line is an instance of. */
   readonly plan: Plan;
@@ -37,27 +47,35 @@ export class FastRule implements Rule, Command {
   analysisBits: number;
 
   constructor(
-    src: string,
+    ctx: FastRuleContext,
     line: number,
-    table: string,
-    family: Family,
     chain: string,
     id: number,
     plan: Plan,
     targetName: string | undefined,
     from = 0,
   ) {
-    this.table = table;
     this.chain = chain;
-    this.family = family;
     this.line = line;
     this.id = id;
     this.targetName = targetName;
-    this.doc = src;
+    this.ctx = ctx;
     this.from = from;
     this.plan = plan;
     this.built = undefined;
     this.analysisBits = 0;
+  }
+
+  get table(): string {
+    return this.ctx.table;
+  }
+
+  get family(): Family {
+    return this.ctx.family;
+  }
+
+  private get doc(): string {
+    return this.ctx.doc;
   }
 
   /** Where the line ends in `doc`. */

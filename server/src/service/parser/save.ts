@@ -11,7 +11,7 @@
 import type { Command, Diagnostic, Family, ParsedDocument, Ruleset, Span, Table, Token } from '../model';
 import { isBuiltinTable } from '../model';
 import { adoptUnchanged, RulesetBuilder } from './builder';
-import { FastRule } from './fastRule';
+import { FastRule, FastRuleContext } from './fastRule';
 import { countersEnd, splitRestoreLine } from './restoreTokens';
 import { type LineResult, NO_DIAGNOSTICS, parseRuleLine } from './ruleLine';
 import { type EditBase, parseLineEdit, type TextChange } from './saveEdit';
@@ -114,6 +114,8 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
 
   let table: Table | undefined;
   let tableName = '';
+  /** What the rules read in place in the current table share (see parseRuleAt). */
+  let fastCtx: FastRuleContext | undefined;
   let crlfReported = false;
   let lastLine = 0;
   // For the one-line edit path: where each line starts, the line each diagnostic comes from,
@@ -129,10 +131,10 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
     const start = lineStarts[ln];
     const end = ln + 1 < lineCount ? lineStarts[ln + 1] - 1 : lastEnd;
     while (diagLine.length < diagnostics.length) diagLine.push(ln - 1);
-    if (inPlace && table !== undefined && end > start) {
+    if (fastCtx !== undefined && table !== undefined && end > start) {
       const c = text.charCodeAt(start);
       if ((c === 45 /* - */ || c === 91) /* [ */ && text.charCodeAt(end - 1) !== 13) {
-        const r = parseRuleAt(text, start, end, ln, tableName, family, nextRuleId);
+        const r = parseRuleAt(fastCtx, start, end, ln, nextRuleId);
         if (r !== undefined) {
           lastLine = ln;
           takeFast(ln, r);
@@ -202,6 +204,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
       }
       table = builder.startTable(family, name, sp);
       tableName = name;
+      fastCtx = inPlace ? new FastRuleContext(text, name, family) : undefined;
       continue;
     }
     const commit = first === 67 /* C */ && raw.startsWith('COMMIT');

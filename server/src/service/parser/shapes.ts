@@ -21,7 +21,7 @@ import { parseArg } from '../registry/argtypes';
 import { findTarget, LONGEST_TARGET_NAME } from '../registry/index';
 import type { ArgSpec } from '../registry/types';
 import { checkChainTarget } from './command';
-import { FastRule } from './fastRule';
+import { FastRule, FastRuleContext } from './fastRule';
 import { lineRegex } from './lineRegex';
 import { countersEnd, MAX_ARGC, MAX_PARAM_LENGTH } from './restoreTokens';
 import { type LineResult, parseRuleLine } from './ruleLine';
@@ -235,7 +235,7 @@ function tryFast(
     from = countersEnd(raw);
     if (from === 0) return undefined;
   }
-  const byShape = byRecentPattern(raw, 0, from, raw.length, ln, table, family, nextRuleId);
+  const byShape = byRecentPattern(new FastRuleContext(raw, table, family), 0, from, raw.length, ln, nextRuleId);
   if (byShape !== undefined) return byShape;
   const count = scan(raw, from, family);
   if (count <= 0) return undefined;
@@ -292,7 +292,14 @@ function tryFast(
   }
   follows(plan);
   laneCounts.words++;
-  return new FastRule(raw, ln, table, family, chain, nextRuleId(), plan, plan.targetWord < 0 ? undefined : name);
+  return new FastRule(
+    new FastRuleContext(raw, table, family),
+    ln,
+    chain,
+    nextRuleId(),
+    plan,
+    plan.targetWord < 0 ? undefined : name,
+  );
 }
 
 /** Notes that a line of `plan` follows the previous fast-lane line. */
@@ -307,25 +314,24 @@ function follows(plan: Plan): void {
 }
 
 /**
- * A rule line read in place from a document's text (the line is text[start..end), without its
- * line break), when it is a clean instance of a recently seen shape with a pattern; else
- * undefined (then cut the line out and parse it with parseRuleFast).
+ * A rule line read in place from a document's text (ctx.doc; the line is text[start..end),
+ * without its line break) in the table and family of `ctx`, when it is a clean instance of a
+ * recently seen shape with a pattern; else undefined (then cut the line out and parse it with
+ * parseRuleFast).
  */
 export function parseRuleAt(
-  text: string,
+  ctx: FastRuleContext,
   start: number,
   end: number,
   ln: number,
-  table: string,
-  family: Family,
   nextRuleId: () => number,
 ): FastRule | undefined {
   let from = start;
-  if (text.charCodeAt(start) === 91 /* [ */) {
-    from = countersEnd(text, start);
+  if (ctx.doc.charCodeAt(start) === 91 /* [ */) {
+    from = countersEnd(ctx.doc, start);
     if (from === 0 || from >= end) return undefined;
   }
-  return byRecentPattern(text, start, from, end, ln, table, family, nextRuleId);
+  return byRecentPattern(ctx, start, from, end, ln, nextRuleId);
 }
 
 /**
@@ -333,24 +339,23 @@ export function parseRuleAt(
  * previous line's shape last time, then the shapes of the last lines, latest first.
  */
 function byRecentPattern(
-  text: string,
+  ctx: FastRuleContext,
   start: number,
   from: number,
   end: number,
   ln: number,
-  table: string,
-  family: Family,
   nextRuleId: () => number,
 ): FastRule | undefined {
+  const family = ctx.family;
   const guess = lastPlan?.next;
   if (guess !== undefined && guess.regex !== undefined && guess.family === family) {
-    const r = byPattern(guess, text, start, from, end, ln, table, family, nextRuleId);
+    const r = byPattern(guess, ctx, start, from, end, ln, nextRuleId);
     if (r !== undefined) return r;
   }
   for (let i = 0; i < recent.length; i++) {
     const p = recent[i];
     if (p === guess || p.regex === undefined || p.family !== family) continue;
-    const r = byPattern(p, text, start, from, end, ln, table, family, nextRuleId);
+    const r = byPattern(p, ctx, start, from, end, ln, nextRuleId);
     if (r !== undefined) return r;
   }
   return undefined;
@@ -364,15 +369,15 @@ function byRecentPattern(
  */
 function byPattern(
   plan: Plan,
-  text: string,
+  ctx: FastRuleContext,
   start: number,
   from: number,
   end: number,
   ln: number,
-  table: string,
-  family: Family,
   nextRuleId: () => number,
 ): FastRule | undefined {
+  const text = ctx.doc;
+  const family = ctx.family;
   const re = plan.regex as RegExp;
   re.lastIndex = from;
   // The pattern ends at a line break or the end of the text: that is, at `end`.
@@ -405,7 +410,7 @@ function byPattern(
   }
   follows(plan);
   laneCounts.pattern++;
-  return new FastRule(text, ln, table, family, chain, nextRuleId(), plan, name, start);
+  return new FastRule(ctx, ln, chain, nextRuleId(), plan, name, start);
 }
 
 /** The plan among `candidates` whose verbatim words are exactly those of the scanned line. */
@@ -529,7 +534,7 @@ function learn(
     if (plans.size >= MAX_PLANS) plans.clear();
     plans.set(key, [plan]);
   }
-  const fast = new FastRule(raw, ln, table, family, rule.chain, rule.id, plan, t?.name);
+  const fast = new FastRule(new FastRuleContext(raw, table, family), ln, rule.chain, rule.id, plan, t?.name);
   fast.adopt(cmd);
   follows(plan);
   return fast;
