@@ -89,7 +89,14 @@ function snapshot(text: string, family: Family, fast: boolean): { json: string; 
     commands: doc.commands.map(command),
     chains: Object.values(doc.rulesets).flatMap((rs) =>
       [...(rs?.tables.values() ?? [])].flatMap((t) =>
-        [...t.chains.values()].map((ch) => [t.name, ch.name, ch.policy, ch.rules.map((r) => r.line)]),
+        [...t.chains.values()].map((ch) => [
+          t.name,
+          ch.name,
+          ch.policy,
+          ch.declSpan,
+          ch.policySpan,
+          ch.rules.map((r) => r.line),
+        ]),
       ),
     ),
     findings: findings.map((d) => ({ ...d })),
@@ -310,5 +317,40 @@ test('fast lane: line breaks, blanks and counters around the lines read in place
     // The same without the final line break, and ending in a rule line.
     const cut = text.replace(/\nCOMMIT\n*$/, '');
     assertSame(cut, 4, `variations, round ${round}, no COMMIT and no final line break`);
+  }
+});
+
+test('fast lane: chain declarations read in place give the same parse as the complete one', () => {
+  // `:NAME POLICY [p:b]` lines are read in place too (save.ts, chainLineAt): vary them, line by
+  // line, including what only the complete parse accepts or reports, and compare.
+  const base = generateKubeRuleset({ services: 120 }).text.split('\n');
+  const r = mulberry32(7);
+  const variants: [string, (line: string) => string][] = [
+    ['CRLF', (l) => `${l}\r`],
+    ['trailing blank', (l) => `${l} `],
+    ['double blank', (l) => l.replace(' ', '  ')],
+    ['tab', (l) => l.replace(' ', '\t')],
+    ['no counters', (l) => l.replace(/ \[[^\]]*\]$/, '')],
+    ['bad counters', (l) => l.replace(/\[\d+:/, '[x:')],
+    ['big counters', (l) => l.replace(/\[\d+:\d+\]/, '[18446744073709551615:42]')],
+    ['quote', (l) => l.replace(':', ':"').replace(' ', '" ')],
+    ['name of 28', (l) => l.replace(/^:(\S+)/, (_m, n: string) => `:${n.padEnd(28, 'Z').slice(0, 28)}`)],
+    ['name of 29', (l) => l.replace(/^:(\S+)/, (_m, n: string) => `:${n.padEnd(29, 'Z').slice(0, 29)}`)],
+    ['policy DROP', (l) => l.replace(/ (-|ACCEPT|DROP) /, ' DROP ')],
+    ['policy ACCEPT', (l) => l.replace(/ (-|ACCEPT|DROP) /, ' ACCEPT ')],
+    ['bad policy', (l) => l.replace(/ (-|ACCEPT|DROP) /, ' REJECT ')],
+    ['empty name', (l) => l.replace(/^:\S+/, ':')],
+    ['declared twice', (l) => `${l}\n${l}`],
+  ];
+  for (let round = 0; round < 4; round++) {
+    const lines = base.map((l) => {
+      if (!l.startsWith(':') || r() > 0.1) return l;
+      return variants[Math.floor(r() * variants.length)][1](l);
+    });
+    const text = lines.join('\n');
+    assertSame(text, 4, `chain line variations, round ${round}`);
+    // Ending in a chain declaration without a final line break.
+    const cut = text.slice(0, text.indexOf('\n-A '));
+    assertSame(cut, 4, `chain line variations, round ${round}, ending in a declaration`);
   }
 });

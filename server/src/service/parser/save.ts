@@ -140,6 +140,20 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
           takeFast(ln, r);
           continue;
         }
+      } else if (c === 58 /* : */ && text.charCodeAt(end - 1) !== 13) {
+        const decl = chainLineAt(fastCtx, start, ln);
+        if (decl !== undefined) {
+          lastLine = ln;
+          cache.lines[ln] = decl;
+          builder.declareChain(
+            table,
+            decl.name,
+            decl.policy,
+            decl.declSpan,
+            decl.policy === '-' ? undefined : decl.policySpan,
+          );
+          continue;
+        }
       }
     }
     let raw = text.slice(start, end);
@@ -350,31 +364,37 @@ function policyAt(raw: string, from: number, to: number): string | undefined {
  * declaration, with the spans made on use (a kube-proxy file declares tens of thousands of chains).
  */
 class ChainLine implements LineResult, ChainDecl {
-  readonly text: string;
-  readonly table: string;
-  readonly family: Family;
+  /** The text holding the line (ctx.doc) with the table and family, and where the line starts. */
+  private readonly ctx: FastRuleContext;
+  private readonly from: number;
   readonly name: string;
   readonly policy: string;
   private readonly line: number;
-  /** Where the name ends (the blank before the policy). */
+  /** Where the name ends in the line (the blank before the policy). */
   private readonly nameEnd: number;
 
-  constructor(
-    text: string,
-    table: string,
-    family: Family,
-    name: string,
-    policy: string,
-    line: number,
-    nameEnd: number,
-  ) {
-    this.text = text;
-    this.table = table;
-    this.family = family;
+  constructor(ctx: FastRuleContext, from: number, name: string, policy: string, line: number, nameEnd: number) {
+    this.ctx = ctx;
+    this.from = from;
     this.name = name;
     this.policy = policy;
     this.line = line;
     this.nameEnd = nameEnd;
+  }
+
+  /** The line as written, cut out of the text when asked for (it ends at a line break or the text's end). */
+  get text(): string {
+    const doc = this.ctx.doc;
+    const e = doc.indexOf('\n', this.from);
+    return this.from === 0 && e < 0 ? doc : doc.slice(this.from, e < 0 ? doc.length : e);
+  }
+
+  get table(): string {
+    return this.ctx.table;
+  }
+
+  get family(): Family {
+    return this.ctx.family;
   }
 
   get chain(): ChainDecl {
@@ -395,6 +415,23 @@ class ChainLine implements LineResult, ChainDecl {
   }
 }
 
+/**
+ * The usual `:NAME POLICY [p:b]` line (single blanks, nothing quoted or tabbed, a name of at most
+ * 28 characters, a valid policy, exact counters: what parseChainLine reads without splitting)
+ * read in place in a text: ctx.doc[start..] up to a line break or the text's end. Else undefined.
+ */
+const CHAIN_LINE = /:([^ \t"\n]{1,28}) (-|ACCEPT|DROP) \[\d+:\d+\](?=\n|$)/y;
+
+function chainLineAt(ctx: FastRuleContext, start: number, ln: number): ChainLine | undefined {
+  const doc = ctx.doc;
+  CHAIN_LINE.lastIndex = start;
+  if (!CHAIN_LINE.test(doc)) return undefined;
+  const sp1 = doc.indexOf(' ', start + 1);
+  const sp2 = doc.indexOf(' ', sp1 + 1);
+  const policy = policyAt(doc, sp1 + 1, sp2) as string;
+  return new ChainLine(ctx, start, doc.slice(start + 1, sp1), policy, ln, sp1 - start);
+}
+
 function parseChainLine(raw: string, ln: number, table: string, family: Family): LineResult {
   // The usual `:NAME POLICY [p:b]` (single spaces, nothing quoted) without splitting words.
   const sp1 = raw.indexOf(' ', 1);
@@ -410,7 +447,8 @@ function parseChainLine(raw: string, ln: number, table: string, family: Family):
     countersEnd(raw, sp2 + 1) === raw.length
   ) {
     const policy = policyAt(raw, sp1 + 1, sp2);
-    if (policy !== undefined) return new ChainLine(raw, table, family, raw.slice(1, sp1), policy, ln, sp1);
+    if (policy !== undefined)
+      return new ChainLine(new FastRuleContext(raw, table, family), 0, raw.slice(1, sp1), policy, ln, sp1);
   }
   const diagnostics: Diagnostic[] = [];
   const result = (chain?: ChainDecl): LineResult => ({
