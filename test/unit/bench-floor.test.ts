@@ -1,10 +1,12 @@
-// The benchmark's word-splitting pass (bench/floor.ts) must do the parser's work, not less: it finds
-// the same rules, chains and jumps to user chains as the real parse of the same text.
+// The benchmark's word-splitting pass (bench/floor.ts) and the columnar experiment
+// (bench/experiments/columnar-floor.ts) must do the parser's work, not less: they find the same
+// rules, chains and jumps to user chains as the real parse of the same text.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { columnarPass, learnedPlans } from '../../bench/experiments/columnar-floor';
 import { floorPass } from '../../bench/floor';
 import { generateKubeRuleset } from '../../bench/generate';
-import { chainTargetOf } from '../../server/src/service/analysis/graph';
+import { buildGraph, chainTargetOf } from '../../server/src/service/analysis/graph';
 import { parseDocument } from '../../server/src/service/document';
 
 function parserCounts(text: string) {
@@ -54,4 +56,28 @@ test('the floor pass reads counters, quoted words and -g', () => {
   const floor = floorPass(text);
   assert.deepEqual({ rules: floor.rules, chainJumps: floor.chainJumps, chains: floor.chains }, parserCounts(text));
   assert.equal(floor.chainJumps, 3);
+});
+
+test('the columnar experiment counts what the parser finds, with either chain index', () => {
+  const { text } = generateKubeRuleset({ services: 300 });
+  const doc = parseDocument(text);
+  const plans = learnedPlans(doc.commands);
+  const counts = parserCounts(text);
+  let reached = 0;
+  for (const rs of Object.values(doc.rulesets))
+    for (const t of rs?.tables.values() ?? []) {
+      const g = buildGraph(t);
+      for (let c = 0; c < g.names.length; c++) if (g.mask[c] !== 0) reached++;
+    }
+  for (const own of [false, true]) {
+    const col = columnarPass(text, plans, own);
+    // Rule lines with a chain target, as the parser counts them: jumps to user chains declared.
+    assert.deepEqual(
+      { rules: col.rules, chains: col.chains, reached: col.reached },
+      { rules: counts.rules, chains: counts.chains, reached },
+      `own index: ${own}`,
+    );
+    assert.equal(col.chainJumps, counts.chainJumps, `own index: ${own}`);
+    assert.ok(col.otherLines < 20, `lines no pattern took: ${col.otherLines}`);
+  }
 });
