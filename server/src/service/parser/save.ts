@@ -145,13 +145,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
         if (decl !== undefined) {
           lastLine = ln;
           cache.lines[ln] = decl;
-          builder.declareChain(
-            table,
-            decl.name,
-            decl.policy,
-            decl.declSpan,
-            decl.policy === '-' ? undefined : decl.policySpan,
-          );
+          declare(builder, table, decl);
           continue;
         }
       }
@@ -273,16 +267,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
       const res = reuse && old.command === undefined ? old : parseChainLine(raw, ln, tableName, family);
       cache.lines[ln] = res;
       for (let d = 0; d < res.diagnostics.length; d++) builder.diagnostics.push(res.diagnostics[d]);
-      const decl = res.chain;
-      // (The policy's span only matters for a policy other than "-".)
-      if (decl)
-        builder.declareChain(
-          table,
-          decl.name,
-          decl.policy,
-          decl.declSpan,
-          decl.policy === '-' ? undefined : decl.policySpan,
-        );
+      if (res.chain) declare(builder, table, res.chain);
       continue;
     }
 
@@ -413,6 +398,11 @@ class ChainLine implements LineResult, ChainDecl {
     const from = this.nameEnd + 1;
     return { line: this.line, character: from, endLine: this.line, endCharacter: from + this.policy.length };
   }
+}
+
+/** Declares a chain line's chain (the policy's span only matters for a policy other than "-"). */
+function declare(builder: RulesetBuilder, table: Table, decl: ChainDecl): void {
+  builder.declareChain(table, decl.name, decl.policy, decl.declSpan, decl.policy === '-' ? undefined : decl.policySpan);
 }
 
 /**
