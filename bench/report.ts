@@ -159,6 +159,7 @@ export function formatReport(report: BenchReport): string {
         'parse',
         'analyze',
         'split',
+        'columnar',
         'edit',
         'insert',
         'sim 1st',
@@ -184,6 +185,7 @@ export function formatReport(report: BenchReport): string {
           fmtMs(l.parse.median),
           fmtMs(l.analyze.median),
           fmtMs(l.floor?.median),
+          fmtMs(l.columnar?.median),
           fmtMs(l.edit?.median),
           fmtMs(l.insert?.median),
           fmtMs(s?.firstPacketMs),
@@ -239,6 +241,16 @@ export function formatReport(report: BenchReport): string {
       '',
       'Word-splitting pass (80k rules; bench/floor.ts: split lines and words, hash shapes, resolve chains; no value checks, no model, no analyses; not a lower bound: the parser checks whole lines with patterns instead)',
       `  ${fmtMs(floor10)}${nft10 !== undefined ? ` = ${(floor10 / (nft10 / 10)).toFixed(2)}× the 1/10 budget (${fmtMs(nft10 / 10)})` : ''}; full parse + diagnostics = ${full10 !== undefined ? (full10 / floor10).toFixed(1) : '-'}× this pass`,
+    );
+  }
+  const columnar10 = k10?.library?.columnar?.median;
+  if (columnar10 !== undefined) {
+    const full10 = k10?.library?.full.median;
+    const nft10 = k10?.restore?.nft?.median;
+    out.push(
+      '',
+      "Columnar floor (80k rules; bench/experiments/columnar-floor.ts: the parser's line patterns, chain numbering, jump targets and the jump graph into typed arrays; no rule objects, no diagnostics, no other analyses: the least a parse without rule objects would do)",
+      `  ${fmtMs(columnar10)}${nft10 !== undefined ? ` = ${(columnar10 / (nft10 / 10)).toFixed(2)}× the 1/10 budget (${fmtMs(nft10 / 10)})` : ''}; full parse + diagnostics = ${full10 !== undefined ? (full10 / columnar10).toFixed(1) : '-'}× this pass`,
     );
   }
   return out.join('\n');

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { documentDiagnostics, type ParseResult, parseDocument } from '../server/src/service/document';
 import type { ParsedDocument } from '../server/src/service/model';
 import { applyLineEdit, chooseLineEdit, insertLineCopy, lineOffset } from './edits';
+import { columnarPass, learnedPlans } from './experiments/columnar-floor';
 import { floorPass } from './floor';
 import type { KubeProbe } from './generate';
 import { measureSimulation, type SimulationResult } from './simulate';
@@ -52,8 +53,13 @@ export interface LibraryResult {
   /** Parse alone and analyses alone, measured in the same runs. */
   parse: Timing;
   analyze: Timing;
-  /** The lower-bound pass (floor.ts) on the same text, save files only. */
+  /** The word-splitting pass (floor.ts) on the same text, save files only. */
   floor?: Timing;
+  /**
+   * The columnar floor (experiments/columnar-floor.ts, own chain index) on the same text, save
+   * files only: the least a parse without rule objects would do.
+   */
+  columnar?: Timing;
   /** One-line in-place edit through the incremental path. */
   edit?: Timing & { line: number; before: string; after: string };
   /** A line inserted (every later line shifts) through the incremental path. */
@@ -125,7 +131,17 @@ function run(config: WorkerConfig): LibraryResult {
   };
 
   // The word-splitting pass beside it (iptables-save text only: that is what the pass reads).
-  if (doc.form === 'save') result.floor = timeRuns(runs, warmup, () => text, floorPass);
+  if (doc.form === 'save') {
+    result.floor = timeRuns(runs, warmup, () => text, floorPass);
+    // The columnar floor reads the rule lines with the shapes this parse learned.
+    const plans = learnedPlans(doc.commands);
+    result.columnar = timeRuns(
+      runs,
+      warmup,
+      () => text,
+      (t) => columnarPass(t, plans, true),
+    );
+  }
 
   // One-line edit: alternate between the edited and the original line, each a new version.
   const edit = chooseLineEdit(text, config.editLine);
