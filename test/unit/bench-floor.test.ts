@@ -81,3 +81,33 @@ test('the columnar experiment counts what the parser finds, with either chain in
     assert.ok(col.otherLines < 20, `lines no pattern took: ${col.otherLines}`);
   }
 });
+
+test('the columnar experiment tells apart chain names that differ in one character only', () => {
+  // Each name is compared as characters of the text: a run of rules, the next declared chains
+  // and the index must all see that AXXXXXXXXXXX is not BXXXXXXXXXXX.
+  const text = [
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    ':AXXXXXXXXXXX - [0:0]',
+    ':BXXXXXXXXXXX - [0:0]',
+    ':CXXXXXXXXXXX - [0:0]',
+    ':DXXXXXXXXXXX - [0:0]',
+    '-A INPUT -s 10.0.0.1/32 -j AXXXXXXXXXXX',
+    '-A AXXXXXXXXXXX -s 10.0.0.1/32 -j ACCEPT',
+    '-A BXXXXXXXXXXX -d 10.0.0.2/32 -j CXXXXXXXXXXX',
+    '-A CXXXXXXXXXXX -p tcp -j DXXXXXXXXXXX',
+    'COMMIT',
+    '',
+  ].join('\n');
+  const doc = parseDocument(text);
+  const plans = learnedPlans(doc.commands);
+  for (const own of [false, true]) {
+    const col = columnarPass(text, plans, own);
+    // Reached: INPUT and AXXXXXXXXXXX only (B jumps to C, C to D, but nothing reaches B).
+    assert.deepEqual(
+      { rules: col.rules, chains: col.chains, chainJumps: col.chainJumps, reached: col.reached },
+      { rules: 4, chains: 5, chainJumps: 3, reached: 2 },
+      `own index: ${own}`,
+    );
+  }
+});
