@@ -62,6 +62,13 @@ export interface Plan {
    * check. Cleared by endOfLines (it is a slice of the document's text).
    */
   lastTarget: string | undefined;
+  /**
+   * When lastTarget was read in place (pattern lane): the context of the text it was read in
+   * and where it is in that text, so that the next line compares it there, as characters of one
+   * text. Undefined otherwise. Cleared with lastTarget.
+   */
+  lastTargetCtx: FastRuleContext | undefined;
+  lastTargetAt: number;
   /** The family the shape was learned for (its value checks depend on it). */
   family: Family;
   /** The whole line as one pattern (lineRegex.ts), or undefined when the shape has none. */
@@ -86,6 +93,9 @@ let hash = 0;
 /** The chain name of the previous fast-lane rule (checked already), and its family. */
 let lastChain = '';
 let lastFamily = 0;
+/** When lastChain was read in place: the context of its text and where it is in that text. */
+let lastChainCtx: FastRuleContext | undefined;
+let lastChainAt = 0;
 /** Plans whose lastTarget is set (cleared by endOfLines). */
 const touched: Plan[] = [];
 /** The shape of the previous fast-lane line (its `next` is the next line's first guess). */
@@ -278,6 +288,7 @@ function tryFast(
       if (wordKind[k] === VALUE) {
         if (plan.lastTarget === undefined) touched.push(plan);
         plan.lastTarget = text;
+        plan.lastTargetCtx = undefined;
       }
     } else {
       const r = parseArg(text, check, family);
@@ -289,6 +300,7 @@ function tryFast(
   if (wordKind[plan.chainWord] === VALUE) {
     lastChain = chain;
     lastFamily = family;
+    lastChainCtx = undefined;
   }
   follows(plan);
   laneCounts.words++;
@@ -388,11 +400,19 @@ function byPattern(
   let e = text.indexOf(' ', s);
   if (e < 0 || e > end) e = end;
   let chain: string;
-  if (lastFamily === family && lastChain.length === e - s && holdsAt(text, s, lastChain)) chain = lastChain;
+  if (
+    lastChain.length === e - s &&
+    (lastChainCtx === ctx
+      ? sameSpan(text, lastChainAt, s, e - s)
+      : lastFamily === family && text.startsWith(lastChain, s))
+  )
+    chain = lastChain;
   else {
     chain = text.slice(s, e);
     lastChain = chain;
     lastFamily = family;
+    lastChainCtx = ctx;
+    lastChainAt = s;
   }
   let name: string | undefined;
   if (plan.targetWord >= 0) {
@@ -400,11 +420,18 @@ function byPattern(
     if (plan.kinds[plan.targetWord] !== VERBATIM) {
       const t = text.lastIndexOf(' ', end - 1) + 1;
       const last = plan.lastTarget;
-      if (last !== undefined && last.length === end - t && holdsAt(text, t, last)) name = last;
+      if (
+        last !== undefined &&
+        last.length === end - t &&
+        (plan.lastTargetCtx === ctx ? sameSpan(text, plan.lastTargetAt, t, end - t) : text.startsWith(last, t))
+      )
+        name = last;
       else {
         name = text.slice(t, end);
         if (plan.lastTarget === undefined) touched.push(plan);
         plan.lastTarget = name;
+        plan.lastTargetCtx = ctx;
+        plan.lastTargetAt = t;
       }
     }
   }
@@ -414,14 +441,14 @@ function byPattern(
 }
 
 /**
- * Whether `text` holds `word` at `at`, where the caller made sure the word would fit. The last
- * character is compared first: names of one kind share their beginning (KUBE-SEP-…, KUBE-SVC-…)
- * and differ at the end, and `startsWith`, which the full comparison takes, costs tens of
- * nanoseconds a call even when the first character differs.
+ * Whether text[a..a+len) and text[b..b+len) are the same characters. A name read in place is
+ * compared with the previous one where that one is in the same text, from the end (names of one
+ * kind, KUBE-SEP-…, share their beginning): a loop over one text costs less than `startsWith`,
+ * which takes tens of nanoseconds a call even when the first character differs.
  */
-function holdsAt(text: string, at: number, word: string): boolean {
-  const k = word.length - 1;
-  return text.charCodeAt(at + k) === word.charCodeAt(k) && text.startsWith(word, at);
+function sameSpan(text: string, a: number, b: number, len: number): boolean {
+  for (let k = len - 1; k >= 0; k--) if (text.charCodeAt(a + k) !== text.charCodeAt(b + k)) return false;
+  return true;
 }
 
 /** The plan among `candidates` whose verbatim words are exactly those of the scanned line. */
@@ -535,6 +562,8 @@ function learn(
     },
     analysis: undefined,
     lastTarget: undefined,
+    lastTargetCtx: undefined,
+    lastTargetAt: 0,
     family,
     regex: undefined,
     next: undefined,
@@ -664,9 +693,13 @@ export function fastBaseValues(rule: FastRule): Partial<Record<BaseKey, BaseValu
 export function endOfLines(): void {
   lastChain = '';
   lastFamily = 0;
+  lastChainCtx = undefined;
   lastPlan = undefined;
   recent.length = 0;
-  for (const plan of touched) plan.lastTarget = undefined;
+  for (const plan of touched) {
+    plan.lastTarget = undefined;
+    plan.lastTargetCtx = undefined;
+  }
   touched.length = 0;
 }
 
