@@ -543,6 +543,16 @@ export const SYNTAX_CODES: readonly DiagnosticCodeInfo[] = [
     source: 'parser',
   },
   {
+    code: 'rename-in-restore',
+    severity: 'error',
+    title: 'Chain renamed in restore input',
+    description:
+      'iptables-nft-restore (1.8.9) cannot rename a chain that the same restore created: the rename fails at commit ("CHAIN_RENAME failed: No such file or directory"), and a later line that names the new chain fails before it. iptables-legacy-restore renames it. Restore input creates every chain it renames, so create the chain under its final name. (`iptables -E` in a script, or a restore with --noflush renaming a chain that already exists, works with both.)',
+    failing: filter('-N OLDNAME', '-E OLDNAME NEWNAME'),
+    passing: filter('-N NEWNAME'),
+    source: 'parser',
+  },
+  {
     code: 'policy-on-user-chain',
     severity: 'error',
     title: 'Policy on a user-defined chain',

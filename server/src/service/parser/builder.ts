@@ -387,6 +387,17 @@ export class RulesetBuilder {
           );
           return;
         }
+        if (this.form === 'save') {
+          // Restore input creates every chain it renames (a chain it did not create is reported
+          // above): iptables-nft-restore 1.8.9 fails such a rename at commit, and any later line
+          // naming the new chain before it; iptables-legacy-restore renames it.
+          this.error(
+            cmd.span,
+            `iptables-nft-restore cannot rename chain "${name}", which this restore created ("CHAIN_RENAME failed: No such file or directory"); iptables-legacy-restore can. Create the chain as "${to}" instead.`,
+            'rename-in-restore',
+            { chain: name, to },
+          );
+        }
         t.chains.delete(name);
         t.chains.set(to, { ...c, name: to, rules: c.rules.map((r) => ({ ...plainRule(r), chain: to })) });
         // Rule objects are shared with the incremental parse cache: replace, never mutate.
