@@ -28,8 +28,10 @@
  * `node bench/experiments/columnar-floor.mjs [FILE...]` (default: the generated 10k and 40k
  * service rulesets) prints its time beside the full parse + diagnostics on the same text.
  */
+import { HOOK_BIT } from '../../server/src/service/analysis/graph';
 import { FastRule } from '../../server/src/service/parser/fastRule';
-import type { Plan } from '../../server/src/service/parser/shapes';
+import { CHAIN_LINE } from '../../server/src/service/parser/save';
+import { type Plan, sameChars, VERBATIM } from '../../server/src/service/parser/shapes';
 
 export interface ColumnarCounts {
   /** Rule lines (`-A`). */
@@ -50,9 +52,7 @@ export function learnedPlans(commands: readonly unknown[]): Plan[] {
   return [...seen];
 }
 
-const CHAIN_LINE = /:([^ \t"\n]{1,28}) (-|ACCEPT|DROP) \[\d+:\d+\](?=\n|$)/y;
-const VERBATIM = 2;
-const HOOK_BITS: Record<string, number> = { PREROUTING: 1, INPUT: 2, FORWARD: 4, OUTPUT: 8, POSTROUTING: 16 };
+const HOOK_BITS: Record<string, number> = HOOK_BIT;
 
 /**
  * A table's chains by name, numbered in declaration order. `find` takes the name as a span of the
@@ -88,16 +88,6 @@ class MapNames implements ChainNames {
   findName(name: string): number {
     return this.map.get(name) ?? -1;
   }
-}
-
-/**
- * Whether text[a..a+len) and text[b..b+len) are the same characters, compared from the end (names
- * of one kind differ there). Names are found as spans of the one text, which a loop over it
- * compares faster than `startsWith` (tens of nanoseconds a call) or a slice.
- */
-function sameSpan(text: string, a: number, b: number, len: number): boolean {
-  for (let k = len - 1; k >= 0; k--) if (text.charCodeAt(a + k) !== text.charCodeAt(b + k)) return false;
-  return true;
 }
 
 function spanHash(text: string, s: number, e: number): number {
@@ -145,7 +135,7 @@ class SpanNames implements ChainNames {
       const id = v - 1;
       if (this.hashOf[id] === h && this.names[id].length === e - s) {
         // A span of the text the names were declared in, or a name of its own (findName).
-        if (inText ? sameSpan(text, this.at[id], s, e - s) : this.names[id] === text) return id;
+        if (inText ? sameChars(text, this.at[id], s, e - s) : this.names[id] === text) return id;
       }
     }
   }
@@ -268,11 +258,11 @@ export function columnarPass(text: string, plans: readonly Plan[], own = false):
         let e = text.indexOf(' ', s);
         if (e < 0 || e > end) e = end;
         let chain: number;
-        if (lastChainName.length === e - s && sameSpan(text, at[lastChain], s, e - s)) chain = lastChain;
+        if (lastChainName.length === e - s && sameChars(text, at[lastChain], s, e - s)) chain = lastChain;
         else {
           chain = -1;
           for (let i = declNext; i < names.length && i < declNext + 4; i++) {
-            if (names[i].length === e - s && sameSpan(text, at[i], s, e - s)) {
+            if (names[i].length === e - s && sameChars(text, at[i], s, e - s)) {
               chain = i;
               declNext = i + 1;
               break;
@@ -288,7 +278,7 @@ export function columnarPass(text: string, plans: readonly Plan[], own = false):
           if (plan.kinds[plan.targetWord] === VERBATIM) target = chains.findName(plan.targetName);
           else {
             const t = text.lastIndexOf(' ', end - 1) + 1;
-            if (shape.lastLength === end - t && sameSpan(text, shape.lastAt, t, end - t)) target = shape.lastId;
+            if (shape.lastLength === end - t && sameChars(text, shape.lastAt, t, end - t)) target = shape.lastId;
             else {
               target = chains.find(text, t, end);
               shape.lastAt = target >= 0 ? at[target] : t;

@@ -410,7 +410,7 @@ function declare(builder: RulesetBuilder, table: Table, decl: ChainDecl): void {
  * 28 characters, a valid policy, exact counters: what parseChainLine reads without splitting)
  * read in place in a text: ctx.doc[start..] up to a line break or the text's end. Else undefined.
  */
-const CHAIN_LINE = /:([^ \t"\n]{1,28}) (-|ACCEPT|DROP) \[\d+:\d+\](?=\n|$)/y;
+export const CHAIN_LINE = /:([^ \t"\n]{1,28}) (-|ACCEPT|DROP) \[\d+:\d+\](?=\n|$)/y;
 
 function chainLineAt(ctx: FastRuleContext, start: number, ln: number): ChainLine | undefined {
   const doc = ctx.doc;

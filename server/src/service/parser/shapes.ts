@@ -82,7 +82,8 @@ export const JUMP_NAME: ArgSpec = { type: 'chain', placeholder: 'chain' };
 
 const VALUE = 0;
 const QUOTED = 1;
-const VERBATIM = 2;
+/** Word kinds of a plan (Plan.kinds). */
+export const VERBATIM = 2;
 
 const MAX_WORDS = MAX_ARGC;
 const wordStart = new Int32Array(MAX_WORDS + 1);
@@ -403,7 +404,7 @@ function byPattern(
   if (
     lastChain.length === e - s &&
     (lastChainCtx === ctx
-      ? sameSpan(text, lastChainAt, s, e - s)
+      ? sameChars(text, lastChainAt, s, e - s)
       : lastFamily === family && text.startsWith(lastChain, s))
   )
     chain = lastChain;
@@ -423,7 +424,7 @@ function byPattern(
       if (
         last !== undefined &&
         last.length === end - t &&
-        (plan.lastTargetCtx === ctx ? sameSpan(text, plan.lastTargetAt, t, end - t) : text.startsWith(last, t))
+        (plan.lastTargetCtx === ctx ? sameChars(text, plan.lastTargetAt, t, end - t) : text.startsWith(last, t))
       )
         name = last;
       else {
@@ -446,7 +447,7 @@ function byPattern(
  * kind, KUBE-SEP-…, share their beginning): a loop over one text costs less than `startsWith`,
  * which takes tens of nanoseconds a call even when the first character differs.
  */
-function sameSpan(text: string, a: number, b: number, len: number): boolean {
+export function sameChars(text: string, a: number, b: number, len: number): boolean {
   for (let k = len - 1; k >= 0; k--) if (text.charCodeAt(a + k) !== text.charCodeAt(b + k)) return false;
   return true;
 }
