@@ -14,8 +14,8 @@ import { generateKubeRuleset } from '../../bench/generate';
 import { analyze } from '../../server/src/service/analysis/index';
 import { detectForm } from '../../server/src/service/document';
 import type { Command, Diagnostic, Family, OptionUse, Rule } from '../../server/src/service/model';
-import { FastRule } from '../../server/src/service/parser/fastRule';
-import { parseSave } from '../../server/src/service/parser/save';
+import { FastRule, RuleRows } from '../../server/src/service/parser/fastRule';
+import { cachedLine, parseSave } from '../../server/src/service/parser/save';
 import { baseValues, fastBaseValues, forgetShapes } from '../../server/src/service/parser/shapes';
 import { CORPUS } from '../helpers/paths';
 import { mulberry32 } from '../helpers/rng';
@@ -182,6 +182,82 @@ test('fast lane: a kube-proxy ruleset takes the lane for nearly every rule, with
   const damaged = damageValues(kube.text, mulberry32(11));
   const d = assertSame(damaged, 4, 'kube-proxy 300 services, damaged values');
   assert.ok(d.fastRules < r.fastRules, 'damaged lines leave the fast lane');
+});
+
+/** The rule objects made so far for the rules a parse read into rows, and the rows' count. */
+function rowObjects(doc: ReturnType<typeof parseSave>): { made: number; rows: number } {
+  let made = 0;
+  let rows = 0;
+  const seen = new Set<RuleRows>();
+  for (const v of doc.cache.lines) {
+    if (!(v instanceof RuleRows) || seen.has(v)) continue;
+    seen.add(v);
+    rows += v.count;
+    for (let r = 0; r < v.count; r++) if (v.made(r)) made++;
+  }
+  return { made, rows };
+}
+
+test('fast lane: rules read into rows get objects only on use, one per rule, the same everywhere', () => {
+  forgetShapes();
+  const kube = generateKubeRuleset({ services: 300 });
+  const doc = parseSave(kube.text, { family: 4 });
+  const before = rowObjects(doc);
+  assert.ok(before.rows > 2000 && before.made < 60, `${before.made} of ${before.rows} rules read into rows made`);
+  // The parse makes an object only for the first rule of each shape (learned from the complete
+  // parse); the analyses only for the rules they check one by one (the
+  // first of each shape in each context, and those whose values the checks read).
+  analyze(doc);
+  const analysed = rowObjects(doc);
+  assert.ok(analysed.made < 100, `${analysed.made} of ${analysed.rows} rules made by the analyses`);
+  // Made on use: the chains' rules, the commands and the lines' results are the same objects.
+  const inChains = new Map<Rule, string>();
+  for (const t of doc.rulesets[4]?.tables.values() ?? [])
+    for (const ch of t.chains.values()) for (const r of ch.rules) inChains.set(r, ch.name);
+  assert.equal(rowObjects(doc).made, analysed.rows, 'every rule of the chains is made');
+  const commands = doc.commands;
+  assert.equal(commands.length, inChains.size);
+  assert.ok(before.rows > commands.length * 0.95, `${before.rows} of ${commands.length} rules read into rows`);
+  for (const c of commands) {
+    assert.equal(inChains.get(c.rule as Rule), c.chain, `line ${c.line + 1}: the command's rule is in its chain`);
+    assert.equal(cachedLine(doc.cache, c.line), c, `line ${c.line + 1}: the line's result is the command`);
+  }
+  assert.equal(doc.commands, commands, 'the commands are made once');
+});
+
+test('fast lane: a chain read into rows takes rules read another way in order', () => {
+  forgetShapes();
+  const lines = [
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    ':FORWARD ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':C - [0:0]',
+    '-A INPUT -j C',
+    '-A C -s 10.0.0.1/32 -j ACCEPT',
+    '-A C -s 10.0.0.2/32 -j ACCEPT',
+    // Read by the complete parse (a quoted word), then rows again, then a new shape (learned).
+    '-A C -s "10.0.0.3/32" -j ACCEPT',
+    '-A C -s 10.0.0.4/32 -j ACCEPT',
+    '-A C -d 10.0.0.5/32 -j DROP',
+    '-A C -s 10.0.0.6/32 -j ACCEPT',
+    '-A INPUT -j DROP',
+    'COMMIT',
+    '',
+  ];
+  const text = lines.join('\n');
+  assertSame(text, 4, 'mixed chain');
+  const doc = parseSave(text, { family: 4 });
+  const c = doc.rulesets[4]?.tables.get('filter')?.chains.get('C');
+  assert.deepEqual(
+    c?.rules.map((r) => r.line),
+    [6, 7, 8, 9, 10, 11],
+  );
+  const input = doc.rulesets[4]?.tables.get('filter')?.chains.get('INPUT');
+  assert.deepEqual(
+    input?.rules.map((r) => r.line),
+    [5, 12],
+  );
 });
 
 test('fast lane: details are built only on demand, and the same as the complete parse', () => {

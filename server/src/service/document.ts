@@ -132,7 +132,17 @@ export function parseDocument(text: string, options: ParseOptions = {}): ParseRe
       cache.suppressions = prev.suppressions;
       cache.text = text;
     }
-    return { ...r, cache };
+    // Not a spread: that would make the commands, which the parse makes on use.
+    return {
+      form: r.form,
+      rulesets: r.rulesets,
+      get commands() {
+        return r.commands;
+      },
+      diagnostics: r.diagnostics,
+      lineCount: r.lineCount,
+      cache,
+    };
   }
   const r = parseShell(text, {});
   return { ...r, cache: { form: 'shell', head, languageId } };

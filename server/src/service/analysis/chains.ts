@@ -7,7 +7,7 @@
 import type { Chain } from '../model';
 import { isBuiltinChain } from '../model';
 import { report, type TableContext } from './context';
-import { chainTargetOf, hooksOf, jumpCycles } from './graph';
+import { chainTargetOf, edgeRule, hooksOf, jumpCycles } from './graph';
 
 const VERDICT_NAMES = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE']);
 
@@ -53,7 +53,7 @@ export function checkChainJumpTargets(ctx: TableContext, chain: Chain): void {
 /** A cycle through edge `e` inside the component (breadth-first from its target back to its chain). */
 function cycleThrough(ctx: TableContext, members: Set<number>, e: number): string[] {
   const g = ctx.graph;
-  const from = g.id.get(g.edgeRule[e].chain)!;
+  const from = g.edgeFrom[e];
   const prev = new Map<number, number>();
   const queue = [g.edgeTo[e]];
   prev.set(g.edgeTo[e], -1);
@@ -87,7 +87,7 @@ function checkLoops(ctx: TableContext): void {
       for (let e = g.edgeStart[c]; e < g.edgeStart[c + 1]; e++) {
         if (!members.has(g.edgeTo[e])) continue;
         inside.push(e);
-        if (last < 0 || g.edgeRule[e].line > g.edgeRule[last].line) last = e;
+        if (last < 0 || edgeRule(g, e).line > edgeRule(g, last).line) last = e;
       }
     }
     if (last < 0) continue;
@@ -95,8 +95,8 @@ function checkLoops(ctx: TableContext): void {
     const related = inside
       .filter((e) => e !== last)
       .slice(0, 20)
-      .map((e) => ({ span: g.edgeRule[e].span, message: `${g.edgeRule[e].chain} → ${g.names[g.edgeTo[e]]}` }));
-    const rule = g.edgeRule[last];
+      .map((e) => ({ span: edgeRule(g, e).span, message: `${g.names[g.edgeFrom[e]]} → ${g.names[g.edgeTo[e]]}` }));
+    const rule = edgeRule(g, last);
     report(
       ctx,
       'chain-loop',

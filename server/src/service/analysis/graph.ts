@@ -6,7 +6,8 @@
  */
 import type { Chain, Hook, Rule, Table } from '../model';
 import { HOOKS } from '../model';
-import { FastRule } from '../parser/fastRule';
+import { rowsOf } from '../parser/chain';
+import { FastRule, rowChainTarget } from '../parser/fastRule';
 
 /** Bit of each hook in a hook mask. */
 export const HOOK_BIT: Record<Hook, number> = {
@@ -77,7 +78,13 @@ export interface TableGraph {
   id: ChainIds;
   edgeStart: Int32Array;
   edgeTo: Int32Array;
-  edgeRule: Rule[];
+  /** The graph's chains, by number. */
+  chains: Chain[];
+  /** Per edge: the chain it leaves (its number) and the place of its rule in that chain (see edgeRule). */
+  edgeFrom: Int32Array;
+  edgeIndex: Int32Array;
+  /** Replaced whenever an edge's rule is another object (then calling paths may read differently). */
+  edgeRules: object;
   /** 1 for the built-in chains. */
   builtin: Uint8Array;
   /** Number of rules that jump or go to each chain. */
@@ -111,7 +118,8 @@ export function buildGraph(table: Table): TableGraph {
     chains[k] = chain;
     chain.graphIndex = k;
     if (chain.builtin) builtin[k] = 1;
-    ruleCount += chain.rules.length;
+    const rc = rowsOf(chain);
+    ruleCount += rc !== undefined ? rc.rowEnd - rc.rowStart : chain.rules.length;
     k++;
   });
   const id = new ChainIds(table, chains);
@@ -121,16 +129,21 @@ export function buildGraph(table: Table): TableGraph {
   const badJump = new Uint8Array(n);
   // At most one edge per rule: sized once, cut to the edges found.
   const to = new Int32Array(ruleCount);
-  const edgeRule: Rule[] = [];
+  const from = new Int32Array(ruleCount);
+  const at = new Int32Array(ruleCount);
   let edges = 0;
   for (k = 0; k < n; k++) {
     const chain = chains[k];
     edgeStart[k] = edges;
     if (chain.builtin && isHook(chain.name)) mask[k] = HOOK_BIT[chain.name as Hook];
-    const rules = chain.rules;
-    for (let i = 0; i < rules.length; i++) {
-      const rule = rules[i];
-      const name = chainTargetOf(rule);
+    // A chain still in rows is read from them (no rule object made).
+    const rc = rowsOf(chain);
+    const rows = rc?.rows;
+    const first = rc !== undefined ? rc.rowStart : 0;
+    const count = rc !== undefined ? rc.rowEnd - first : chain.rules.length;
+    const rules = rc !== undefined ? undefined : chain.rules;
+    for (let i = 0; i < count; i++) {
+      const name = rows !== undefined ? rowChainTarget(rows, first + i) : chainTargetOf((rules as Rule[])[i]);
       if (name === undefined) continue;
       // (The table maps the name to the chain numbered just above, or to none.)
       const dest = table.chains.get(name)?.graphIndex;
@@ -143,12 +156,16 @@ export function buildGraph(table: Table): TableGraph {
         badJump[k] = 1;
         continue;
       }
-      to[edges++] = dest;
-      edgeRule.push(rule);
+      to[edges] = dest;
+      from[edges] = k;
+      at[edges] = i;
+      edges++;
     }
   }
   edgeStart[n] = edges;
   const edgeTo = to.slice(0, edges);
+  const edgeFrom = from.slice(0, edges);
+  const edgeIndex = at.slice(0, edges);
   const viaEdge = new Int32Array(n * 5).fill(-1);
   // Propagate: a chain is re-queued only when it gains a hook bit, so at most 5 times.
   const queue: number[] = [];
@@ -165,7 +182,27 @@ export function buildGraph(table: Table): TableGraph {
       queue.push(dest);
     }
   }
-  return { table, names, id, edgeStart, edgeTo, edgeRule, builtin, references, mask, viaEdge, badJump };
+  return {
+    table,
+    names,
+    id,
+    edgeStart,
+    edgeTo,
+    chains,
+    edgeFrom,
+    edgeIndex,
+    edgeRules: {},
+    builtin,
+    references,
+    mask,
+    viaEdge,
+    badJump,
+  };
+}
+
+/** The rule behind edge `e` (made on use when its chain is still in rows). */
+export function edgeRule(g: TableGraph, e: number): Rule {
+  return g.chains[g.edgeFrom[e]].rules[g.edgeIndex[e]];
 }
 
 function isHook(name: string): boolean {
@@ -189,7 +226,8 @@ export function edgesOf(g: TableGraph, name: string): Edge[] {
   const c = g.id.get(name);
   const out: Edge[] = [];
   if (c === undefined) return out;
-  for (let e = g.edgeStart[c]; e < g.edgeStart[c + 1]; e++) out.push({ rule: g.edgeRule[e], to: g.names[g.edgeTo[e]] });
+  for (let e = g.edgeStart[c]; e < g.edgeStart[c + 1]; e++)
+    out.push({ rule: edgeRule(g, e), to: g.names[g.edgeTo[e]] });
   return out;
 }
 
@@ -205,9 +243,8 @@ export function pathFromHook(g: TableGraph, chain: string, hook: Hook): Rule[] {
   for (let steps = 0; c !== undefined && steps <= g.names.length; steps++) {
     const e = g.viaEdge[c * 5 + bit];
     if (e < 0) break;
-    const r = g.edgeRule[e];
-    path.push(r);
-    c = g.id.get(r.chain);
+    path.push(edgeRule(g, e));
+    c = g.edgeFrom[e];
   }
   return path.reverse();
 }
@@ -297,7 +334,8 @@ function selfLoop(g: TableGraph, v: number): boolean {
  * are replaced. Undefined when the jumps differ (the graph must be rebuilt).
  */
 export function patchGraph(old: TableGraph, table: Table, oldChains: readonly Chain[]): TableGraph | undefined {
-  let edgeRule: Rule[] | undefined;
+  let edgeIndex: Int32Array | undefined;
+  let rulesChanged = false;
   let badJump: Uint8Array | undefined;
   const chains: Chain[] = new Array(oldChains.length);
   let c = 0;
@@ -325,10 +363,11 @@ export function patchGraph(old: TableGraph, table: Table, oldChains: readonly Ch
         const dest = jumpDest(old, a[i]);
         if (dest !== jumpDest(old, b[j])) return undefined;
         if (old.builtin[dest] === 0) {
-          // A copy only when an edge's rule is another object (an edited jump rule).
-          if ((edgeRule ?? old.edgeRule)[e] !== a[i]) {
-            edgeRule ??= old.edgeRule.slice();
-            edgeRule[e] = a[i];
+          // An edited jump rule is another object; its place in the chain may have moved.
+          if (a[i] !== b[j]) rulesChanged = true;
+          if ((edgeIndex ?? old.edgeIndex)[e] !== i) {
+            edgeIndex ??= old.edgeIndex.slice();
+            edgeIndex[e] = i;
           }
           e++;
         }
@@ -343,7 +382,9 @@ export function patchGraph(old: TableGraph, table: Table, oldChains: readonly Ch
     ...old,
     table,
     id: new ChainIds(table, chains),
-    edgeRule: edgeRule ?? old.edgeRule,
+    chains,
+    edgeIndex: edgeIndex ?? old.edgeIndex,
+    edgeRules: rulesChanged ? {} : old.edgeRules,
     badJump: badJump ?? old.badJump,
   };
 }

@@ -12,7 +12,8 @@
  */
 import type { Chain, Diagnostic, Family, ParsedDocument, Rule } from '../model';
 import { isBuiltinTable } from '../model';
-import { FastRule } from '../parser/fastRule';
+import { type BuiltChain, rowsOf } from '../parser/chain';
+import { FastRule, type RuleRows } from '../parser/fastRule';
 import { checkChainJumpTargets, checkTableChains } from './chains';
 import type { TableContext } from './context';
 import { checkRuleDeprecated } from './deprecated';
@@ -98,7 +99,7 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
   if (pred && pred.family === family && pred.tableName === table.name && sameChainSet(pred, table)) {
     chainSet = pred.chainSet;
     graph = patchGraph(pred.graph, table, pred.chains);
-    graphToken = graph && graph.edgeRule === pred.graph.edgeRule ? pred.graphToken : {};
+    graphToken = graph && graph.edgeRules === pred.graph.edgeRules ? pred.graphToken : {};
     predChains = pred.chains;
     predMemos = pred.memos;
   } else {
@@ -150,17 +151,28 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
     if (!perRuleValid) {
       ctx.chainName = chain.name;
       ctx.chainMask = mask;
-      const rules = chain.rules;
       let e = NONE;
       let f = NONE;
       let d = NONE;
       const shapeKey = key * 8 + namedChain(chain.name);
-      for (let i = 0; i < rules.length; i++) {
-        const rule = rules[i];
+      // A chain still in rows is read from them: a rule object is made only to be checked.
+      const rc = rowsOf(chain);
+      const rows = rc?.rows;
+      const first = rc !== undefined ? rc.rowStart : 0;
+      const list = rc !== undefined ? undefined : chain.rules;
+      const count = list !== undefined ? list.length : (rc as BuiltChain).rowEnd - first;
+      for (let i = 0; i < count; i++) {
+        const listed = list !== undefined ? list[i] : undefined;
         // A fast-lane rule whose shape was found clean in this context is clean too (unless the
         // checks read its values), and its details need not be built.
-        const facts = rule instanceof FastRule ? shapeFacts(rule.plan) : undefined;
+        const facts =
+          rows !== undefined
+            ? shapeFacts(rows.plan[first + i])
+            : listed instanceof FastRule
+              ? shapeFacts(listed.plan)
+              : undefined;
         if (facts?.clean.has(shapeKey)) continue;
+        const rule = listed ?? (rows as RuleRows).ruleAt(first + i);
         const before = e.length + f.length + d.length;
         e = collect(ctx, e, checkRuleExtensions, rule);
         f = collect(ctx, f, checkRuleInterfaces, rule);

@@ -5,6 +5,7 @@
  * one), hence a warning.
  */
 import type { Chain, OptionUse, Rule } from '../model';
+import { rowsOf } from '../parser/chain';
 import { FastRule } from '../parser/fastRule';
 import { fastBaseValues } from '../parser/shapes';
 import type { AddrMask } from '../registry/argtypes';
@@ -95,6 +96,18 @@ export function endsChain(rule: Rule): boolean {
 
 /** Reports every rule after the first unconditional terminating rule of the chain. */
 export function checkChainUnreachable(ctx: TableContext, chain: Chain): void {
+  // A chain still in rows: most shapes can neither match every packet nor end the chain, which
+  // the rows tell without a rule object; only a chain with a rule that does is read as rules.
+  const rc = rowsOf(chain);
+  if (rc !== undefined && rc.rows !== undefined) {
+    const rows = rc.rows;
+    let any = false;
+    for (let r = rc.rowStart; r < rc.rowEnd && !any; r++) {
+      const facts = shapeFacts(rows.plan[r]);
+      any = facts.endsChain && facts.mayMatchEverything && isUnconditional(rows.ruleAt(r));
+    }
+    if (!any) return;
+  }
   const rules = chain.rules;
   let stop = -1;
   for (let i = 0; i < rules.length; i++) {

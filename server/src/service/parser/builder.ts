@@ -6,7 +6,8 @@
  */
 import type { Chain, Command, Diagnostic, DocumentForm, Family, Rule, Ruleset, Span, Table } from '../model';
 import { isBuiltinChain, isBuiltinTable } from '../model';
-import { plainRule } from './fastRule';
+import { BuiltChain, copyChain } from './chain';
+import { plainRule, type RuleRows } from './fastRule';
 import { withFields } from './uses';
 
 export class RulesetBuilder {
@@ -27,6 +28,8 @@ export class RulesetBuilder {
   /** The run's rules are run[0 .. runLength) (the array keeps its size between runs). */
   private readonly run: Rule[] = [];
   private runLength = 0;
+  /** For a run of rows (see appendRow): the rows; its chain holds them up to runChain.rowEnd. */
+  private runRows: RuleRows | undefined = undefined;
 
   /**
    * The chains declared (`:NAME ...`) in `declTable`, in order, and the place after the chain the
@@ -113,7 +116,7 @@ export class RulesetBuilder {
         return;
       }
     }
-    const chain: Chain = existing ?? { name, builtin, rules: [], declSpan: undefined, graphIndex: -1 };
+    const chain: Chain = existing ?? new BuiltChain(name, builtin, undefined);
     chain.declSpan = span;
     if (builtin) {
       if (policy !== undefined && policy !== '-') {
@@ -157,9 +160,44 @@ export class RulesetBuilder {
     return undefined;
   }
 
+  /**
+   * Appends row r of `rows` (a rule of the save parser's pattern lane, read in table `t`, a
+   * built-in table) to its chain, as apply would append the row's rule. A run of rows to a chain
+   * that had no rule stays rows (see BuiltChain); anything else takes the row's rule object.
+   */
+  appendRow(t: Table, rows: RuleRows, r: number): void {
+    const name = rows.chain[r];
+    if (this.runTable === t && this.runName === name) {
+      const c = this.runChain as Chain;
+      if (this.runRows === rows && (c as BuiltChain).rowEnd === r && (c as BuiltChain).rows === rows) {
+        (c as BuiltChain).rowEnd = r + 1;
+        return;
+      }
+      if (this.runRows !== undefined) {
+        // The run's chain made its array meanwhile: go on with objects.
+        this.runRows = undefined;
+        this.runFromEmpty = false;
+      }
+    } else {
+      this.endAppends();
+      const c = this.nextDeclared(t, name) ?? t.chains.get(name);
+      if (c instanceof BuiltChain && c.empty) {
+        c.startRows(rows, r);
+        this.runTable = t;
+        this.runName = name;
+        this.runChain = c;
+        this.runFromEmpty = false;
+        this.runRows = rows;
+        return;
+      }
+    }
+    this.apply(rows.ruleAt(r));
+  }
+
   /** Ends the current run of appends. */
   private endAppends(): void {
     if (this.runChain === undefined) return;
+    this.runRows = undefined;
     if (this.runFromEmpty) {
       this.runChain.rules = this.run.slice(0, this.runLength);
       this.runLength = 0;
@@ -172,7 +210,7 @@ export class RulesetBuilder {
   chain(t: Table, name: string, create: boolean): Chain | undefined {
     let c = t.chains.get(name);
     if (!c && (create || isBuiltinChain(t.name, name))) {
-      c = { name, builtin: isBuiltinChain(t.name, name), rules: [], declSpan: undefined, graphIndex: -1 };
+      c = new BuiltChain(name, isBuiltinChain(t.name, name), undefined);
       t.chains.set(name, c);
     }
     return c;
@@ -288,7 +326,7 @@ export class RulesetBuilder {
           );
           return;
         }
-        t.chains.set(name, { name, builtin: false, rules: [], declSpan: cmd.chainSpan ?? cmd.span, graphIndex: -1 });
+        t.chains.set(name, new BuiltChain(name, false, cmd.chainSpan ?? cmd.span));
         return;
       }
       case 'flush': {
@@ -399,7 +437,14 @@ export class RulesetBuilder {
           );
         }
         t.chains.delete(name);
-        t.chains.set(to, { ...c, name: to, rules: c.rules.map((r) => ({ ...plainRule(r), chain: to })) });
+        t.chains.set(
+          to,
+          copyChain(
+            c,
+            c.rules.map((r) => ({ ...plainRule(r), chain: to })),
+            to,
+          ),
+        );
         // Rule objects are shared with the incremental parse cache: replace, never mutate.
         const jump = new RegExp(`(^|\\s)(-j|--jump|-g|--goto)(\\s+)${escapeRegExp(name)}(?=\\s|$)`);
         for (const ch of t.chains.values()) {

@@ -7,6 +7,8 @@
  * (iptables-save output is appends only).
  *
  * A rule of 320k costs one small object (and the slice of its line) this way instead of a few dozen.
+ * Rules read in place from a document's text are first only a row of RuleRows (no object at
+ * all); their objects are made from the rows on first use.
  */
 import type { Command, Family, MatchUse, OptionUse, Rule, RuleBase, Span, TargetUse } from '../model';
 import { parseRuleLine } from './ruleLine';
@@ -196,6 +198,111 @@ export class FastRule implements Rule, Command {
   materialized(): Rule {
     return this.command().rule as Rule;
   }
+}
+
+/**
+ * The rules the save parser read in place in one table (the pattern lane): what a FastRule keeps
+ * of each, in columns (row r: the line starting at from[r] of ctx.doc, line number line[r], rule
+ * id id[r], shape plan[r], chain chain[r], target name target[r]). The objects are made on first
+ * use (ruleAt), one per row, so the rules of a chain nobody looks at cost no object: an 80k-rule
+ * kube-proxy table has its diagnostics worked out from the columns and the shapes alone.
+ */
+export class RuleRows {
+  count = 0;
+  from: Int32Array;
+  line: Int32Array;
+  id: Int32Array;
+  plan: Plan[];
+  chain: string[];
+  target: (string | undefined)[];
+  /** The rows' objects, made on use (sparse). */
+  private objects: (FastRule | undefined)[] | undefined;
+
+  /** `capacity`: the most rows expected (it grows past that when needed). */
+  constructor(
+    readonly ctx: FastRuleContext,
+    capacity: number,
+  ) {
+    const n = Math.max(16, capacity);
+    this.from = new Int32Array(n);
+    this.line = new Int32Array(n);
+    this.id = new Int32Array(n);
+    // Sized once (written by index): growing by push would copy them as they grow.
+    this.plan = new Array(n);
+    this.chain = new Array(n);
+    this.target = new Array(n);
+  }
+
+  /** Adds a row; returns its index. */
+  add(from: number, line: number, id: number, plan: Plan, chain: string, target: string | undefined): number {
+    const r = this.count;
+    if (r === this.from.length) this.grow();
+    this.from[r] = from;
+    this.line[r] = line;
+    this.id[r] = id;
+    this.plan[r] = plan;
+    this.chain[r] = chain;
+    this.target[r] = target;
+    this.count = r + 1;
+    return r;
+  }
+
+  /** Adds a row for a rule made already (read another way), starting at `from` in ctx.doc. */
+  adopt(rule: FastRule, from: number): number {
+    const r = this.add(from, rule.line, rule.id, rule.plan, rule.chain, rule.targetName);
+    if (this.objects === undefined) this.objects = [];
+    this.objects[r] = rule;
+    return r;
+  }
+
+  private grow(): void {
+    const size = this.from.length * 2;
+    for (const k of ['from', 'line', 'id'] as const) {
+      const a = new Int32Array(size);
+      a.set(this[k]);
+      this[k] = a;
+    }
+    this.plan = grown(this.plan, size);
+    this.chain = grown(this.chain, size);
+    this.target = grown(this.target, size);
+  }
+
+  /** The rule of row r, made on first use (the same object every time). */
+  ruleAt(r: number): FastRule {
+    if (this.objects === undefined) this.objects = [];
+    const objects = this.objects;
+    let rule = objects[r];
+    if (rule === undefined) {
+      rule = new FastRule(
+        this.ctx,
+        this.line[r],
+        this.chain[r],
+        this.id[r],
+        this.plan[r],
+        this.target[r],
+        this.from[r],
+      );
+      objects[r] = rule;
+    }
+    return rule;
+  }
+
+  /** Whether row r's rule was made already. */
+  made(r: number): boolean {
+    return this.objects?.[r] !== undefined;
+  }
+}
+
+function grown<T>(a: T[], size: number): T[] {
+  const b: T[] = new Array(size);
+  for (let i = 0; i < a.length; i++) b[i] = a[i];
+  return b;
+}
+
+/** The chain name a row's rule jumps or goes to when that is a chain (not a target extension). */
+export function rowChainTarget(rows: RuleRows, r: number): string | undefined {
+  const plan = rows.plan[r];
+  return plan.targetWord < 0 || plan.targetExtension ? undefined : rows.target[r];
 }
 
 /** The target of a fast-lane rule: name and kind at hand, the rest built with the rule. */

@@ -11,7 +11,7 @@
 import type { Command, Diagnostic, Family, ParsedDocument, Ruleset, Span, Table, Token } from '../model';
 import { isBuiltinTable } from '../model';
 import { adoptUnchanged, RulesetBuilder } from './builder';
-import { FastRule, FastRuleContext } from './fastRule';
+import { FastRule, FastRuleContext, RuleRows } from './fastRule';
 import { countersEnd, splitRestoreLine } from './restoreTokens';
 import { type LineResult, NO_DIAGNOSTICS, parseRuleLine } from './ruleLine';
 import { type EditBase, parseLineEdit, type TextChange } from './saveEdit';
@@ -24,8 +24,13 @@ export type { LineResult };
 
 /** State kept between parses of one document for the incremental path. */
 export interface SaveParseCache {
-  /** Per line: its parse result (a fast-lane rule is its own result). */
-  lines: (LineResult | FastRule | undefined)[];
+  /**
+   * Per line: its parse result (a fast-lane rule is its own result), or for a rule read into rows
+   * (see RuleRows) the rows, its row being rowOfLine[line]. Read with cachedLine.
+   */
+  lines: (LineResult | FastRule | RuleRows | undefined)[];
+  /** Per line read into rows: its row. */
+  rowOfLine?: Int32Array;
   nextRuleId: number;
   /** The rulesets of that parse: unchanged chains and tables are carried over (see adoptUnchanged). */
   rulesets?: Partial<Record<Family, Ruleset>>;
@@ -95,35 +100,43 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
       return r;
     }
   }
-  const fast = options.fast !== false;
   const builder = new RulesetBuilder('save');
   const diagnostics: Diagnostic[] = [];
-  const commands: Command[] = [];
   // Where each line starts (and, one past the last line, the text's length + 1), as text.split
   // would cut it (a final line break ends the last line rather than starting an empty one).
   const lineStarts = lineStartsOf(text);
   const lineCount = lineStarts.length - 1;
-  const cache: SaveParseCache = { lines: new Array(lineCount), nextRuleId: prev?.nextRuleId ?? 1 };
+  const fast = options.fast !== false;
+  // Rule lines are first read in place into rows (parseRuleAt), unless a previous parse may be reused.
+  const inPlace = fast && prev === undefined;
+  const cache: SaveParseCache = {
+    lines: new Array(lineCount),
+    rowOfLine: inPlace ? new Int32Array(lineCount) : undefined,
+    nextRuleId: prev?.nextRuleId ?? 1,
+  };
   const nextRuleId = () => cache.nextRuleId++;
   /** Takes a fast-lane rule as line `ln`'s command (an append: nothing else to report). */
   const takeFast = (ln: number, rule: FastRule) => {
     cache.lines[ln] = rule;
-    commands.push(rule);
     builder.apply(rule);
+  };
+  /** Takes row r of `rows` as line `ln`'s command (likewise). */
+  const takeRow = (ln: number, rows: RuleRows, r: number, t: Table) => {
+    cache.lines[ln] = rows;
+    (cache.rowOfLine as Int32Array)[ln] = r;
+    builder.appendRow(t, rows, r);
   };
 
   let table: Table | undefined;
   let tableName = '';
-  /** What the rules read in place in the current table share (see parseRuleAt). */
-  let fastCtx: FastRuleContext | undefined;
+  /** The rows the rules read in place in the current table go to (see parseRuleAt). */
+  let fastRows: RuleRows | undefined;
   let crlfReported = false;
   let lastLine = 0;
   // For the one-line edit path: where each line starts, the line each diagnostic comes from,
   // and whether every command appends (then a rule's place depends on nothing else).
   const diagLine: number[] = [];
   let onlyAppends = true;
-  // Rule lines are first read in place (parseRuleAt), unless a previous parse may be reused.
-  const inPlace = fast && prev === undefined;
 
   // The last line ends before a final line break.
   const lastEnd = text.length > 0 && text.charCodeAt(text.length - 1) === 10 ? text.length - 1 : text.length;
@@ -131,17 +144,17 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
     const start = lineStarts[ln];
     const end = ln + 1 < lineCount ? lineStarts[ln + 1] - 1 : lastEnd;
     while (diagLine.length < diagnostics.length) diagLine.push(ln - 1);
-    if (fastCtx !== undefined && table !== undefined && end > start) {
+    if (fastRows !== undefined && table !== undefined && end > start) {
       const c = text.charCodeAt(start);
       if ((c === 45 /* - */ || c === 91) /* [ */ && text.charCodeAt(end - 1) !== 13) {
-        const r = parseRuleAt(fastCtx, start, end, ln, nextRuleId);
-        if (r !== undefined) {
+        const r = parseRuleAt(fastRows, start, end, ln, nextRuleId);
+        if (r >= 0) {
           lastLine = ln;
-          takeFast(ln, r);
+          takeRow(ln, fastRows, r, table);
           continue;
         }
       } else if (c === 58 /* : */ && text.charCodeAt(end - 1) !== 13) {
-        const decl = chainLineAt(fastCtx, start, ln);
+        const decl = chainLineAt(fastRows.ctx, start, ln);
         if (decl !== undefined) {
           lastLine = ln;
           cache.lines[ln] = decl;
@@ -212,7 +225,10 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
       }
       table = builder.startTable(family, name, sp);
       tableName = name;
-      fastCtx = inPlace ? new FastRuleContext(text, name, family) : undefined;
+      // At most one row per line that is left (most tables are small: start small, grow by doubling).
+      fastRows = inPlace
+        ? new RuleRows(new FastRuleContext(text, name, family), Math.min(lineCount - ln, 4096))
+        : undefined;
       continue;
     }
     const commit = first === 67 /* C */ && raw.startsWith('COMMIT');
@@ -250,7 +266,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
       continue;
     }
     // Reuse the previous parse of the line when possible.
-    const old = prev?.lines[ln];
+    const old = prev ? cachedLine(prev, ln) : undefined;
     if (old instanceof FastRule) {
       if (old.src === raw && old.table === tableName && old.family === family) {
         takeFast(ln, old);
@@ -277,7 +293,9 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
     else if (fast && (first === 45 /* - */ || first === 91) /* [ */) {
       const r = parseRuleFast(raw, ln, tableName, family, nextRuleId);
       if (r instanceof FastRule) {
-        takeFast(ln, r);
+        // Read into rows too, with its object (made anyway), so that its chain can stay rows.
+        if (fastRows !== undefined) takeRow(ln, fastRows, fastRows.adopt(r, start), table);
+        else takeFast(ln, r);
         continue;
       }
       res = r;
@@ -285,10 +303,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
     cache.lines[ln] = res;
     for (let d = 0; d < res.diagnostics.length; d++) diagnostics.push(res.diagnostics[d]);
     if (res.command?.op !== 'append') onlyAppends = false;
-    if (res.command) {
-      commands.push(res.command);
-      builder.apply(res.command);
-    }
+    if (res.command) builder.apply(res.command);
   }
   endOfLines();
   while (diagLine.length < diagnostics.length) diagLine.push(lineCount - 1);
@@ -304,9 +319,51 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
   for (const d of builder.diagnostics) diagnostics.push(d);
   if (prev?.rulesets) adoptUnchanged(builder.rulesets, prev.rulesets);
   cache.rulesets = builder.rulesets;
-  cache.edit = { text, family, onlyAppends, commands, diagnostics, diagLine, lineStarts, fast };
+  const commands = new CommandList(cache, lineCount);
+  cache.edit = { text, family, onlyAppends, diagnostics, diagLine, lineStarts, fast };
   cache.guessedFamily = guessedFamily;
-  return { form: 'save', rulesets: builder.rulesets, commands, diagnostics, lineCount, cache };
+  return {
+    form: 'save',
+    rulesets: builder.rulesets,
+    get commands() {
+      return commands.list;
+    },
+    diagnostics,
+    lineCount,
+    cache,
+  };
+}
+
+/** Line `ln`'s parse result in `cache` (a rule read into rows: the row's rule, made on use). */
+export function cachedLine(cache: SaveParseCache, ln: number): LineResult | FastRule | undefined {
+  const v = cache.lines[ln];
+  return v instanceof RuleRows ? v.ruleAt((cache.rowOfLine as Int32Array)[ln]) : v;
+}
+
+/**
+ * The commands of a parse in line order (every line's command), made on first use: the rules read
+ * into rows have no object until then.
+ */
+export class CommandList {
+  private made: Command[] | undefined;
+
+  constructor(
+    private readonly cache: SaveParseCache,
+    private readonly lineCount: number,
+  ) {}
+
+  get list(): Command[] {
+    if (this.made !== undefined) return this.made;
+    const out: Command[] = [];
+    for (let ln = 0; ln < this.lineCount; ln++) {
+      const v = cachedLine(this.cache, ln);
+      if (v === undefined) continue;
+      if (v instanceof FastRule) out.push(v);
+      else if (v.command) out.push(v.command);
+    }
+    this.made = out;
+    return out;
+  }
 }
 
 /**

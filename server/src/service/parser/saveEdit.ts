@@ -8,10 +8,11 @@
  * document as usual (which still reuses unchanged lines). The result is the same either way.
  */
 import { lineAt } from '../lineSearch';
-import type { Command, Diagnostic, Family, Ruleset } from '../model';
+import type { Diagnostic, Family, Ruleset } from '../model';
+import { copyChain } from './chain';
 import { FastRule } from './fastRule';
 import { NO_DIAGNOSTICS, parseRuleLine } from './ruleLine';
-import type { SaveParseCache, SaveParseResult } from './save';
+import { CommandList, cachedLine, type SaveParseCache, type SaveParseResult } from './save';
 import { endOfLines, parseRuleFast } from './shapes';
 
 /** What the previous parse leaves for the edit path. */
@@ -20,7 +21,6 @@ export interface EditBase {
   family: Family;
   /** Every command was an append (so a rule's place in its chain depends on nothing else). */
   onlyAppends: boolean;
-  commands: Command[];
   diagnostics: Diagnostic[];
   /** Source line of each of the first diagnostics (the per-line ones; the rest are the tail). */
   diagLine: number[];
@@ -97,7 +97,7 @@ export function parseLineEdit(
     ln = lineAt(base.lineStarts, lineCount, change.offset);
     const start = base.lineStarts[ln];
     const end = base.lineStarts[ln + 1] - 1; // where the line's \n is (or the text ends)
-    const was = prev.lines[ln];
+    const was = cachedLine(prev, ln);
     const line = was instanceof FastRule ? was.src : was?.text;
     // The change stays inside the line, and the line is stored exactly as written (no \r cut off).
     if (line === undefined || change.offset + change.removed > end || line.length !== end - start) return undefined;
@@ -117,7 +117,7 @@ export function parseLineEdit(
     raw = text.slice(start, nl < 0 ? text.length : nl);
   }
 
-  const was = prev.lines[ln];
+  const was = cachedLine(prev, ln);
   const oldCmd = was instanceof FastRule ? was : was?.command;
   const oldRule = oldCmd?.rule;
   if (!was || !oldCmd || !oldRule || oldCmd.op !== 'append' || was.family !== family) return undefined;
@@ -142,8 +142,7 @@ export function parseLineEdit(
   const table = rs?.tables.get(was.table);
   const chain = table?.chains.get(oldRule.chain);
   const at = chain ? chain.rules.indexOf(oldRule) : -1;
-  const cmdAt = base.commands.indexOf(oldCmd);
-  if (!rs || !table || !chain || at < 0 || cmdAt < 0) return undefined;
+  if (!rs || !table || !chain || at < 0) return undefined;
 
   // Copies of the containers on the way to the rule; everything else is shared.
   const rules = chain.rules.slice();
@@ -151,12 +150,10 @@ export function parseLineEdit(
   // The chain map is updated in place rather than copied (30k chains take milliseconds to copy):
   // a parse is superseded by the next one of its document, whose tables alone are read after it.
   const chains = table.chains;
-  chains.set(chain.name, { ...chain, rules });
+  chains.set(chain.name, copyChain(chain, rules));
   const tables = new Map(rs.tables);
   tables.set(table.name, { ...table, chains });
   const nextRulesets: Partial<Record<Family, Ruleset>> = { ...rulesets, [family]: { ...rs, tables } };
-  const commands = base.commands.slice();
-  commands[cmdAt] = cmd;
   const lines = prev.lines.slice();
   lines[ln] = res;
 
@@ -183,10 +180,22 @@ export function parseLineEdit(
   }
   const cache: SaveParseCache = {
     lines,
+    rowOfLine: prev.rowOfLine,
     nextRuleId,
     rulesets: nextRulesets,
-    edit: { text, family, onlyAppends: true, commands, diagnostics, diagLine, lineStarts, fast: base.fast },
+    edit: { text, family, onlyAppends: true, diagnostics, diagLine, lineStarts, fast: base.fast },
     lineEdit: { line: ln, trailingBackslash: before.endsWith('\\') || raw.endsWith('\\') },
   };
-  return { form: 'save', rulesets: nextRulesets, commands, diagnostics, lineCount, cache };
+  // The commands of the lines, made on use (the lines hold them).
+  const commands = new CommandList(cache, lineCount);
+  return {
+    form: 'save',
+    rulesets: nextRulesets,
+    get commands() {
+      return commands.list;
+    },
+    diagnostics,
+    lineCount,
+    cache,
+  };
 }

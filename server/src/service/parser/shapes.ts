@@ -21,7 +21,7 @@ import { parseArg } from '../registry/argtypes';
 import { findTarget, LONGEST_TARGET_NAME } from '../registry/index';
 import type { ArgSpec } from '../registry/types';
 import { checkChainTarget } from './command';
-import { FastRule, FastRuleContext } from './fastRule';
+import { FastRule, FastRuleContext, type RuleRows } from './fastRule';
 import { lineRegex } from './lineRegex';
 import { countersEnd, MAX_ARGC, MAX_PARAM_LENGTH } from './restoreTokens';
 import { type LineResult, parseRuleLine } from './ruleLine';
@@ -246,8 +246,9 @@ function tryFast(
     from = countersEnd(raw);
     if (from === 0) return undefined;
   }
-  const byShape = byRecentPattern(new FastRuleContext(raw, table, family), 0, from, raw.length, ln, nextRuleId);
-  if (byShape !== undefined) return byShape;
+  const ctx = new FastRuleContext(raw, table, family);
+  const byShape = byRecentPattern(ctx, from, raw.length);
+  if (byShape !== undefined) return new FastRule(ctx, ln, matchedChain, nextRuleId(), byShape, matchedTarget);
   const count = scan(raw, from, family);
   if (count <= 0) return undefined;
   const found = plans.get(hash);
@@ -327,74 +328,57 @@ function follows(plan: Plan): void {
 }
 
 /**
- * A rule line read in place from a document's text (ctx.doc; the line is text[start..end),
- * without its line break) in the table and family of `ctx`, when it is a clean instance of a
- * recently seen shape with a pattern; else undefined (then cut the line out and parse it with
- * parseRuleFast).
+ * Reads a rule line in place from a document's text (rows.ctx.doc; the line is text[start..end),
+ * without its line break) in the table and family of rows.ctx into a new row of `rows`, when it
+ * is a clean instance of a recently seen shape with a pattern: returns the row, else -1 (then cut
+ * the line out and parse it with parseRuleFast).
  */
-export function parseRuleAt(
-  ctx: FastRuleContext,
-  start: number,
-  end: number,
-  ln: number,
-  nextRuleId: () => number,
-): FastRule | undefined {
+export function parseRuleAt(rows: RuleRows, start: number, end: number, ln: number, nextRuleId: () => number): number {
+  const ctx = rows.ctx;
   let from = start;
   if (ctx.doc.charCodeAt(start) === 91 /* [ */) {
     from = countersEnd(ctx.doc, start);
-    if (from === 0 || from >= end) return undefined;
+    if (from === 0 || from >= end) return -1;
   }
-  return byRecentPattern(ctx, start, from, end, ln, nextRuleId);
+  const plan = byRecentPattern(ctx, from, end);
+  return plan === undefined ? -1 : rows.add(start, ln, nextRuleId(), plan, matchedChain, matchedTarget);
 }
+
+/** What byPattern read of the line it matched last: the chain name and the target's name. */
+let matchedChain = '';
+let matchedTarget: string | undefined;
 
 /**
  * Lines come in runs and cycles of shapes: tries, as one pattern, the shape that followed the
  * previous line's shape last time, then the shapes of the last lines, latest first.
  */
-function byRecentPattern(
-  ctx: FastRuleContext,
-  start: number,
-  from: number,
-  end: number,
-  ln: number,
-  nextRuleId: () => number,
-): FastRule | undefined {
+function byRecentPattern(ctx: FastRuleContext, from: number, end: number): Plan | undefined {
   const family = ctx.family;
   const guess = lastPlan?.next;
-  if (guess !== undefined && guess.regex !== undefined && guess.family === family) {
-    const r = byPattern(guess, ctx, start, from, end, ln, nextRuleId);
-    if (r !== undefined) return r;
-  }
+  if (guess !== undefined && guess.regex !== undefined && guess.family === family && byPattern(guess, ctx, from, end))
+    return guess;
   for (let i = 0; i < recent.length; i++) {
     const p = recent[i];
     if (p === guess || p.regex === undefined || p.family !== family) continue;
-    const r = byPattern(p, ctx, start, from, end, ln, nextRuleId);
-    if (r !== undefined) return r;
+    if (byPattern(p, ctx, from, end)) return p;
   }
   return undefined;
 }
 
 /**
- * The line text[start..end) (its words start at `from`, after any counters) as a rule of `plan` if
- * its pattern matches it (every word the shape's and every value passing its check), else
- * undefined. The pattern starts `-A CHAIN` and ends with the target chain's name when that is a
- * value (lineRegex), so the names are found without splitting words.
+ * Whether the line of ctx.doc whose words start at `from` (after any counters) and that ends at
+ * `end` is a rule of `plan`: its pattern matches it (every word the shape's and every value
+ * passing its check). If so, matchedChain and matchedTarget hold its chain and target names. The
+ * pattern starts `-A CHAIN` and ends with the target chain's name when that is a value
+ * (lineRegex), so the names are found without splitting words.
  */
-function byPattern(
-  plan: Plan,
-  ctx: FastRuleContext,
-  start: number,
-  from: number,
-  end: number,
-  ln: number,
-  nextRuleId: () => number,
-): FastRule | undefined {
+function byPattern(plan: Plan, ctx: FastRuleContext, from: number, end: number): boolean {
   const text = ctx.doc;
   const family = ctx.family;
   const re = plan.regex as RegExp;
   re.lastIndex = from;
   // The pattern ends at a line break or the end of the text: that is, at `end`.
-  if (!re.test(text)) return undefined;
+  if (!re.test(text)) return false;
   let s = from;
   while (text.charCodeAt(s) === 32) s++;
   s += (plan.words[0] as string).length + 1;
@@ -438,7 +422,9 @@ function byPattern(
   }
   follows(plan);
   laneCounts.pattern++;
-  return new FastRule(ctx, ln, chain, nextRuleId(), plan, name, start);
+  matchedChain = chain;
+  matchedTarget = name;
+  return true;
 }
 
 /**

@@ -8,6 +8,7 @@
  * is cached per parsed document (WeakMap), so repeated simulations never re-parse or re-compile.
  */
 import type { Chain, Family, ParsedDocument, Rule, Ruleset } from '../model';
+import { rowsOf } from '../parser/chain';
 import { FastRule } from '../parser/fastRule';
 import { type BaseValue, baseValues } from '../parser/shapes';
 import type { AddrMask } from '../registry/argtypes';
@@ -457,13 +458,19 @@ export function compileRuleset(rs: Ruleset): CompiledRuleset {
     const ct: CTable = { name: tname, source: table, chains: new CChains(table.chains, () => ct, out) };
     if (!out.conntrack)
       for (const chain of table.chains.values()) {
-        for (const rule of chain.rules) {
-          // A fast-lane rule's matches and target extension are its shape's.
-          if (needsConntrack(rule instanceof FastRule ? rule.plan.template : rule)) {
-            out.conntrack = true;
-            break;
+        // A fast-lane rule's matches and target extension are its shape's (a chain still in
+        // rows is read from them, without rule objects).
+        const rc = rowsOf(chain);
+        if (rc?.rows !== undefined) {
+          for (let r = rc.rowStart; r < rc.rowEnd && !out.conntrack; r++)
+            if (needsConntrack(rc.rows.plan[r].template)) out.conntrack = true;
+        } else
+          for (const rule of chain.rules) {
+            if (needsConntrack(rule instanceof FastRule ? rule.plan.template : rule)) {
+              out.conntrack = true;
+              break;
+            }
           }
-        }
         if (out.conntrack) break;
       }
     out.tables.set(tname, ct);

@@ -1,0 +1,82 @@
+/**
+ * The chains the parsers build. A chain whose rules are a run of rows of the save parser's pattern
+ * lane (see RuleRows) keeps the rows rather than an array of rule objects: `rules` makes the array
+ * on first use, and the analyses read the rows without it (see rowsOf). Any change of the rules
+ * goes through `rules` (which makes the array first), so a chain is either rows or an array.
+ */
+import type { Chain, Rule, Span } from '../model';
+import type { RuleRows } from './fastRule';
+
+export class BuiltChain implements Chain {
+  name: string;
+  builtin: boolean;
+  declSpan: Span | undefined;
+  graphIndex: number;
+  policy: string | undefined;
+  policySpan: Span | undefined;
+  /** The rules as an array, once made (undefined: the rows, or none). */
+  private list: Rule[] | undefined;
+  /** The rows rows[rowStart .. rowEnd) holding the rules while list is undefined. */
+  rows: RuleRows | undefined;
+  rowStart: number;
+  rowEnd: number;
+
+  constructor(name: string, builtin: boolean, declSpan: Span | undefined) {
+    this.name = name;
+    this.builtin = builtin;
+    this.declSpan = declSpan;
+    this.graphIndex = -1;
+    this.policy = undefined;
+    this.policySpan = undefined;
+    this.list = undefined;
+    this.rows = undefined;
+    this.rowStart = 0;
+    this.rowEnd = 0;
+  }
+
+  get rules(): Rule[] {
+    if (this.list !== undefined) return this.list;
+    const list: Rule[] = [];
+    const rows = this.rows;
+    if (rows !== undefined) for (let r = this.rowStart; r < this.rowEnd; r++) list.push(rows.ruleAt(r));
+    this.list = list;
+    this.rows = undefined;
+    return list;
+  }
+
+  set rules(rules: Rule[]) {
+    this.list = rules;
+    this.rows = undefined;
+  }
+
+  /** Whether the chain has no rule (without making its array). */
+  get empty(): boolean {
+    return this.list === undefined ? this.rows === undefined || this.rowEnd === this.rowStart : this.list.length === 0;
+  }
+
+  /** Starts the chain's rules as row r of `rows` (the chain must be empty). */
+  startRows(rows: RuleRows, r: number): void {
+    this.list = undefined;
+    this.rows = rows;
+    this.rowStart = r;
+    this.rowEnd = r + 1;
+  }
+}
+
+/** A copy of `chain` with other rules (and name). */
+export function copyChain(chain: Chain, rules: Rule[], name = chain.name): BuiltChain {
+  const c = new BuiltChain(name, chain.builtin, chain.declSpan);
+  c.graphIndex = chain.graphIndex ?? -1;
+  c.policy = chain.policy;
+  c.policySpan = chain.policySpan;
+  c.rules = rules;
+  return c;
+}
+
+/**
+ * The rows holding a chain's rules when it has not made its array (then rule i of the chain is
+ * row start + i of rows), else undefined (read chain.rules).
+ */
+export function rowsOf(chain: Chain): BuiltChain | undefined {
+  return chain instanceof BuiltChain && chain.rows !== undefined ? chain : undefined;
+}
