@@ -224,10 +224,11 @@ export class RuleRows {
     capacity: number,
   ) {
     const n = Math.max(16, capacity);
+    // Sized for the most rows there can be (at most one per line left), written by index: arrays
+    // grown by push or copying take several times as long to fill. fit() gives back the rest.
     this.from = new Int32Array(n);
     this.line = new Int32Array(n);
     this.id = new Int32Array(n);
-    // Sized once (written by index): growing by push would copy them as they grow.
     this.plan = new Array(n);
     this.chain = new Array(n);
     this.target = new Array(n);
@@ -253,6 +254,18 @@ export class RuleRows {
     if (this.objects === undefined) this.objects = [];
     this.objects[r] = rule;
     return r;
+  }
+
+  /** Gives back the room the rows did not take (a table's rows are all read). */
+  fit(): void {
+    const n = this.count;
+    if (n * 2 > this.from.length) return;
+    this.from = this.from.slice(0, n);
+    this.line = this.line.slice(0, n);
+    this.id = this.id.slice(0, n);
+    this.plan = this.plan.slice(0, n);
+    this.chain = this.chain.slice(0, n);
+    this.target = this.target.slice(0, n);
   }
 
   private grow(): void {

@@ -225,10 +225,9 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
       }
       table = builder.startTable(family, name, sp);
       tableName = name;
-      // At most one row per line that is left (most tables are small: start small, grow by doubling).
-      fastRows = inPlace
-        ? new RuleRows(new FastRuleContext(text, name, family), Math.min(lineCount - ln, 4096))
-        : undefined;
+      fastRows?.fit();
+      // At most one row per line that is left.
+      fastRows = inPlace ? new RuleRows(new FastRuleContext(text, name, family), lineCount - ln) : undefined;
       continue;
     }
     const commit = first === 67 /* C */ && raw.startsWith('COMMIT');
@@ -243,6 +242,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
     }
     if (commit && (raw.length === 6 || /^COMMIT\s*$/.test(raw))) {
       if (table) {
+        fastRows?.fit();
         table.committed = true;
         table = undefined;
         tableName = '';
@@ -306,6 +306,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
     if (res.command) builder.apply(res.command);
   }
   endOfLines();
+  fastRows?.fit();
   while (diagLine.length < diagnostics.length) diagLine.push(lineCount - 1);
   if (table) {
     diagnostics.push({
