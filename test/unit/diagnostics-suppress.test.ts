@@ -77,6 +77,26 @@ test('a marker that is not in a comment does nothing', () => {
   assert.ok(codesOf(text).includes('unreachable-rule'));
 });
 
+test('comments are found wherever their # is: after blanks, between other #s, and not after text', () => {
+  const lines = [
+    '# a comment, then # iptables-sim-disable unused-chain (not at the start: nothing)',
+    '-A INPUT -m comment --comment "x#iptables-sim-disable-next-line" -j ACCEPT',
+    '#',
+    'iptables-sim-disable unreachable-rule',
+    ' \t#\t iptables-sim-disable-next-line unknown-code-a',
+    '\u00a0# iptables-sim-disable-next-line unknown-code-b',
+    '#iptables-sim-disable-next-line unknown-code-c',
+    '## iptables-sim-disable unknown-code-d',
+  ];
+  const found = parseSuppressions(lines.join('\n')).diagnostics.map((d) => [d.span.line, d.data?.code]);
+  assert.deepEqual(found, [
+    [4, 'unknown-code-a'],
+    [5, 'unknown-code-b'],
+    [6, 'unknown-code-c'],
+  ]);
+  assert.equal(parseSuppressions(lines.slice(0, 4).join('\n')).file.size, 0);
+});
+
 test('shell continuation lines belong to the suppressed command', () => {
   const text = [
     '#!/bin/sh',

@@ -2,8 +2,8 @@
  * Suppression comments: `# iptables-sim-disable-next-line CODE[,CODE]` silences codes on the next
  * line that is not blank or a comment (with its `\` continuation lines in shell scripts), and
  * `# iptables-sim-disable CODE[,CODE]` silences codes in the whole file. Without codes, every
- * diagnostic is silenced. Unknown codes in these comments are reported. The text is scanned only
- * where the marker occurs, so files without suppression comments cost one `indexOf`.
+ * diagnostic is silenced. Unknown codes in these comments are reported. The text is read only
+ * where a `#` is, so files without comments cost one `indexOf` of one character.
  */
 import type { Diagnostic, Span } from '../model';
 import { isKnownCode } from './codes';
@@ -29,10 +29,25 @@ function lineEndOf(text: string, pos: number): number {
   return e < 0 ? text.length : e;
 }
 
+const AFTER_HASH = /\s*iptables-sim-disable/y;
+
+/**
+ * Where the next marker at or after `from` that follows a `#` and blanks is, or -1: every
+ * suppression comment has one (its line is then read as a whole). Looking for `#` is several
+ * times as fast as looking for the marker, and a ruleset has few.
+ */
+function nextMarker(text: string, from: number): number {
+  for (let h = text.indexOf('#', from); h >= 0; h = text.indexOf('#', h + 1)) {
+    AFTER_HASH.lastIndex = h + 1;
+    if (AFTER_HASH.test(text)) return AFTER_HASH.lastIndex - MARKER.length;
+  }
+  return -1;
+}
+
 /** Parses the suppression comments of `text`. */
 export function parseSuppressions(text: string): Suppressions {
   const result: Suppressions = { file: new Set(), ranges: [], diagnostics: [] };
-  let pos = text.indexOf(MARKER);
+  let pos = nextMarker(text, 0);
   if (pos < 0) return result;
   // Line numbers are counted incrementally between occurrences.
   let line = 0;
@@ -74,7 +89,7 @@ export function parseSuppressions(text: string): Suppressions {
         if (range) result.ranges.push({ ...range, codes });
       } else for (const c of codes) result.file.add(c);
     }
-    pos = text.indexOf(MARKER, end);
+    pos = nextMarker(text, end);
   }
   return result;
 }
