@@ -260,6 +260,27 @@ test('fast lane: a chain read into rows takes rules read another way in order', 
   );
 });
 
+test('fast lane: a chain declared by a line read in place is where its line is, asked or not', () => {
+  forgetShapes();
+  const text = [
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    ':FORWARD ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':UNUSED - [0:0]',
+    'COMMIT',
+    '',
+  ];
+  for (const fast of [true, false]) {
+    const doc = parseSave(text.join('\n'), { family: 4, fast });
+    const chains = doc.rulesets[4]?.tables.get('filter')?.chains;
+    assert.deepEqual(chains?.get('UNUSED')?.declSpan, { line: 4, character: 0, endLine: 4, endCharacter: 7 });
+    assert.deepEqual(chains?.get('INPUT')?.policySpan, { line: 1, character: 7, endLine: 1, endCharacter: 13 });
+    const unused = analyze(doc).find((d) => d.code === 'unused-chain');
+    assert.deepEqual(unused?.span, { line: 4, character: 0, endLine: 4, endCharacter: 7 }, `fast: ${fast}`);
+  }
+});
+
 test('fast lane: details are built only on demand, and the same as the complete parse', () => {
   forgetShapes();
   const text = [

@@ -72,7 +72,13 @@ export function isBuiltinTable(name: string): name is TableName {
 }
 
 export function isBuiltinChain(table: string, chain: string): chain is Hook {
-  return isBuiltinTable(table) && (TABLE_HOOKS[table] as readonly string[]).includes(chain);
+  // Hook names have 5 to 11 characters: most chain names are answered by their length.
+  return (
+    chain.length >= 5 &&
+    chain.length <= 11 &&
+    isBuiltinTable(table) &&
+    (TABLE_HOOKS[table] as readonly string[]).includes(chain)
+  );
 }
 
 /** One option as written on a rule: `[!] --name arg...`. */

@@ -6,7 +6,7 @@
  */
 import type { Chain, Command, Diagnostic, DocumentForm, Family, Rule, Ruleset, Span, Table } from '../model';
 import { isBuiltinChain, isBuiltinTable } from '../model';
-import { BuiltChain, copyChain } from './chain';
+import { BuiltChain, copyChain, type DeclSpanSource } from './chain';
 import { plainRule, type RuleRows } from './fastRule';
 import { withFields } from './uses';
 
@@ -96,15 +96,24 @@ export class RulesetBuilder {
     return t;
   }
 
-  /** `:CHAIN POLICY [p:b]` in restore input. */
-  declareChain(t: Table, name: string, policy: string | undefined, span: Span, policySpan: Span | undefined): void {
+  /**
+   * `:CHAIN POLICY [p:b]` in restore input. `at`: where (or what tells where: a chain line read in
+   * place makes its span only when asked).
+   */
+  declareChain(
+    t: Table,
+    name: string,
+    policy: string | undefined,
+    at: Span | DeclSpanSource,
+    policySpan: Span | undefined,
+  ): void {
     this.endAppends();
     const builtin = isBuiltinChain(t.name, name);
     const existing = t.chains.get(name);
     if (existing?.declSpan) {
       if (!builtin) {
         this.error(
-          span,
+          spanOf(at),
           `chain "${name}" is declared twice (iptables-restore: "error creating chain: File exists")`,
           'duplicate-chain',
           { chain: name },
@@ -117,7 +126,8 @@ export class RulesetBuilder {
       }
     }
     const chain: Chain = existing ?? new BuiltChain(name, builtin, undefined);
-    chain.declSpan = span;
+    if (chain instanceof BuiltChain && 'declSpan' in at) chain.declaredAt(at);
+    else chain.declSpan = spanOf(at);
     if (builtin) {
       if (policy !== undefined && policy !== '-') {
         chain.policy = policy;
@@ -125,7 +135,7 @@ export class RulesetBuilder {
       }
     } else if (policy !== undefined && policy !== '-') {
       this.error(
-        policySpan ?? span,
+        policySpan ?? spanOf(at),
         `policy "${policy}" on user-defined chain "${name}": only built-in chains have a policy (write "-")`,
         'policy-on-user-chain',
         {
@@ -484,6 +494,10 @@ function escapeRegExp(s: string): string {
  * the same order), so that analyses can recognise what a small edit left untouched. The model is
  * never mutated after parsing, so sharing these objects between the two parses is safe.
  */
+function spanOf(at: Span | DeclSpanSource): Span {
+  return 'declSpan' in at ? at.declSpan : at;
+}
+
 export function adoptUnchanged(next: Partial<Record<Family, Ruleset>>, prev: Partial<Record<Family, Ruleset>>): void {
   for (const family of [4, 6] as Family[]) {
     const rs = next[family];

@@ -7,10 +7,16 @@
 import type { Chain, Rule, Span } from '../model';
 import type { RuleRows } from './fastRule';
 
+/** What can tell where a chain was declared, when asked (a chain line read in place). */
+export interface DeclSpanSource {
+  readonly declSpan: Span;
+}
+
 export class BuiltChain implements Chain {
   name: string;
   builtin: boolean;
-  declSpan: Span | undefined;
+  /** Where the chain was declared, or what tells it (asked on first use, see declSpan). */
+  private span: Span | DeclSpanSource | undefined;
   graphIndex: number;
   policy: string | undefined;
   policySpan: Span | undefined;
@@ -24,7 +30,7 @@ export class BuiltChain implements Chain {
   constructor(name: string, builtin: boolean, declSpan: Span | undefined) {
     this.name = name;
     this.builtin = builtin;
-    this.declSpan = declSpan;
+    this.span = declSpan;
     this.graphIndex = -1;
     this.policy = undefined;
     this.policySpan = undefined;
@@ -32,6 +38,23 @@ export class BuiltChain implements Chain {
     this.rows = undefined;
     this.rowStart = 0;
     this.rowEnd = 0;
+  }
+
+  get declSpan(): Span | undefined {
+    const s = this.span;
+    if (s === undefined || !('declSpan' in s)) return s;
+    const span = s.declSpan;
+    this.span = span;
+    return span;
+  }
+
+  set declSpan(span: Span | undefined) {
+    this.span = span;
+  }
+
+  /** Declared where `source` tells (a span made only when asked for). */
+  declaredAt(source: DeclSpanSource): void {
+    this.span = source;
   }
 
   get rules(): Rule[] {

@@ -460,7 +460,9 @@ class ChainLine implements LineResult, ChainDecl {
 
 /** Declares a chain line's chain (the policy's span only matters for a policy other than "-"). */
 function declare(builder: RulesetBuilder, table: Table, decl: ChainDecl): void {
-  builder.declareChain(table, decl.name, decl.policy, decl.declSpan, decl.policy === '-' ? undefined : decl.policySpan);
+  // A chain line read in place tells its span when asked (most chains are never asked).
+  const at = decl instanceof ChainLine ? decl : decl.declSpan;
+  builder.declareChain(table, decl.name, decl.policy, at, decl.policy === '-' ? undefined : decl.policySpan);
 }
 
 /**
