@@ -4,8 +4,9 @@
  * accepted), user chains that nothing uses, and chain names the kernel refuses (standard verdict
  * names; a leading `-` or `!`, refused by the nft backend).
  */
-import type { Chain } from '../model';
+import type { Chain, Span } from '../model';
 import { isBuiltinChain } from '../model';
+import { isDeclared } from '../parser/chain';
 import { report, type TableContext } from './context';
 import { chainTargetOf, edgeRule, hooksOf, jumpCycles } from './graph';
 
@@ -114,13 +115,13 @@ function checkUnusedChains(ctx: TableContext): void {
   let c = -1;
   for (const chain of ctx.table.chains.values()) {
     c++;
-    if (chain.builtin || !chain.declSpan) continue;
+    if (chain.builtin || (g.references[c] !== 0 && g.mask[c] !== 0) || !isDeclared(chain)) continue;
     if (g.references[c] === 0) {
       report(
         ctx,
         'unused-chain',
         'hint',
-        chain.declSpan,
+        chain.declSpan as Span,
         `chain ${chain.name} is never used: no rule jumps or goes to it`,
         { chain: chain.name, referenced: false },
       );
@@ -129,7 +130,7 @@ function checkUnusedChains(ctx: TableContext): void {
         ctx,
         'unused-chain',
         'hint',
-        chain.declSpan,
+        chain.declSpan as Span,
         `chain ${chain.name} is never reached: only chains that no built-in chain reaches jump to it`,
         { chain: chain.name, referenced: true },
       );
@@ -139,13 +140,13 @@ function checkUnusedChains(ctx: TableContext): void {
 
 function checkChainNames(ctx: TableContext): void {
   for (const chain of ctx.table.chains.values()) {
-    if (chain.builtin || !chain.declSpan) continue;
+    if (chain.builtin || !isDeclared(chain)) continue;
     const n = chain.name;
     let why: string | undefined;
     if (VERDICT_NAMES.has(n)) why = `"${n}" is a standard verdict and cannot name a chain`;
     else if (n.startsWith('-') || n.startsWith('!'))
       why = `chain name "${n}" starts with "${n[0]}" (the nft backend refuses it)`;
-    if (why) report(ctx, 'bad-chain-name', 'error', chain.declSpan, why, { chain: n });
+    if (why) report(ctx, 'bad-chain-name', 'error', chain.declSpan as Span, why, { chain: n });
   }
 }
 

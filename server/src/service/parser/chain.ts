@@ -52,6 +52,11 @@ export class BuiltChain implements Chain {
     this.span = span;
   }
 
+  /** Whether the chain was declared (without making its span). */
+  get declared(): boolean {
+    return this.span !== undefined;
+  }
+
   /** Declared where `source` tells (a span made only when asked for). */
   declaredAt(source: DeclSpanSource): void {
     this.span = source;
@@ -84,6 +89,11 @@ export class BuiltChain implements Chain {
     this.rowStart = r;
     this.rowEnd = r + 1;
   }
+}
+
+/** Whether a chain was declared (`:NAME`, `-N`), without making the span of a declaration read in place. */
+export function isDeclared(chain: Chain): boolean {
+  return chain instanceof BuiltChain ? chain.declared : chain.declSpan !== undefined;
 }
 
 /** A copy of `chain` with other rules (and name). */

@@ -218,14 +218,15 @@ export class RuleRows {
   /** The rows' objects, made on use (sparse). */
   private objects: (FastRule | undefined)[] | undefined;
 
-  /** `capacity`: the most rows expected (it grows past that when needed). */
+  /** `most`: the most rows there can be (one per line left). */
   constructor(
     readonly ctx: FastRuleContext,
-    capacity: number,
+    private readonly most: number,
   ) {
-    const n = Math.max(16, capacity);
-    // Sized for the most rows there can be (at most one per line left), written by index: arrays
-    // grown by push or copying take several times as long to fill. fit() gives back the rest.
+    const n = Math.min(Math.max(16, most), 1024);
+    // Written by index: arrays grown by push or copying take several times as long to fill. A
+    // table with more rows than the first room takes room for the most rows there can be at
+    // once (a big table is usually the rest of the file); fit() gives back what is not taken.
     this.from = new Int32Array(n);
     this.line = new Int32Array(n);
     this.id = new Int32Array(n);
@@ -269,7 +270,7 @@ export class RuleRows {
   }
 
   private grow(): void {
-    const size = this.from.length * 2;
+    const size = Math.max(this.from.length * 2, this.most);
     for (const k of ['from', 'line', 'id'] as const) {
       const a = new Int32Array(size);
       a.set(this[k]);

@@ -8,7 +8,7 @@
  * is cached per parsed document (WeakMap), so repeated simulations never re-parse or re-compile.
  */
 import type { Chain, Family, ParsedDocument, Rule, Ruleset } from '../model';
-import { rowsOf } from '../parser/chain';
+import { isDeclared, rowsOf } from '../parser/chain';
 import { FastRule } from '../parser/fastRule';
 import { type BaseValue, baseValues } from '../parser/shapes';
 import type { AddrMask } from '../registry/argtypes';
@@ -95,7 +95,7 @@ export class CChain {
     const policyName = source.policy && source.policy !== '-' ? source.policy : 'ACCEPT';
     this.policyName = policyName;
     this.policy = policyName === 'DROP' ? V_DROP : V_ACCEPT;
-    this.declared = source.declSpan !== undefined || source.rules.length > 0;
+    this.declared = isDeclared(source) || source.rules.length > 0;
   }
 
   /** The kernel rules (address lists expanded), laid out on first use. */
@@ -190,7 +190,7 @@ function nftHandles(t: CTable): Map<Rule, number> {
     let chains = 0;
     const rules: Rule[] = [];
     for (const ch of src.chains.values()) {
-      if (ch.declSpan !== undefined || ch.rules.length > 0) chains++;
+      if (isDeclared(ch) || ch.rules.length > 0) chains++;
       for (const r of ch.rules) rules.push(r);
     }
     rules.sort((a, b) => a.line - b.line);
