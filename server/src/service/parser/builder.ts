@@ -488,16 +488,17 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** The span `at` is or tells. */
+function spanOf(at: Span | DeclSpanSource): Span {
+  return 'declSpan' in at ? at.declSpan : at;
+}
+
 /**
  * After an incremental re-parse: puts the previous parse's Chain objects (and Table objects) in
  * place of new ones that are identical (same declaration, policy and the very same Rule objects in
  * the same order), so that analyses can recognise what a small edit left untouched. The model is
  * never mutated after parsing, so sharing these objects between the two parses is safe.
  */
-function spanOf(at: Span | DeclSpanSource): Span {
-  return 'declSpan' in at ? at.declSpan : at;
-}
-
 export function adoptUnchanged(next: Partial<Record<Family, Ruleset>>, prev: Partial<Record<Family, Ruleset>>): void {
   for (const family of [4, 6] as Family[]) {
     const rs = next[family];
