@@ -4,13 +4,13 @@
  * comments. Mirrors iptables-restore's line handling, including what it rejects (CRLF line
  * endings, text before the first table, a missing COMMIT).
  *
- * Parsing is incremental: lines whose text and table context are unchanged since the previous
- * parse of the same document reuse their parse result, so a one-line edit costs one line's parse
- * plus assembling the ruleset.
+ * Parsing is incremental for the usual keystroke: an edit inside one rule line parses that line
+ * only (saveEdit.ts). Any other change parses the text again: reading rules into rows (RuleRows)
+ * costs less than taking the previous parse's results line by line did.
  */
 import type { Command, Diagnostic, Family, ParsedDocument, Ruleset, Span, Table, Token } from '../model';
 import { isBuiltinTable } from '../model';
-import { adoptUnchanged, RulesetBuilder } from './builder';
+import { RulesetBuilder } from './builder';
 import { FastRule, FastRuleContext, RuleRows } from './fastRule';
 import { countersEnd, splitRestoreLine } from './restoreTokens';
 import { type LineResult, NO_DIAGNOSTICS, parseRuleLine } from './ruleLine';
@@ -32,7 +32,7 @@ export interface SaveParseCache {
   /** Per line read into rows: its row. */
   rowOfLine?: Int32Array;
   nextRuleId: number;
-  /** The rulesets of that parse: unchanged chains and tables are carried over (see adoptUnchanged). */
+  /** The rulesets of that parse (a one-line edit shares what it leaves alone, see saveEdit). */
   rulesets?: Partial<Record<Family, Ruleset>>;
   /** What a one-line edit of that parse's text can be applied to (see saveEdit.ts). */
   edit?: EditBase;
@@ -107,8 +107,8 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
   const lineStarts = lineStartsOf(text);
   const lineCount = lineStarts.length - 1;
   const fast = options.fast !== false;
-  // Rule lines are first read in place into rows (parseRuleAt), unless a previous parse may be reused.
-  const inPlace = fast && prev === undefined;
+  // Rule lines are read in place into rows (parseRuleAt).
+  const inPlace = fast;
   const cache: SaveParseCache = {
     lines: new Array(lineCount),
     rowOfLine: inPlace ? new Int32Array(lineCount) : undefined,
@@ -265,22 +265,8 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
       });
       continue;
     }
-    // Reuse the previous parse of the line when possible.
-    const old = prev ? cachedLine(prev, ln) : undefined;
-    if (old instanceof FastRule) {
-      if (old.src === raw && old.table === tableName && old.family === family) {
-        takeFast(ln, old);
-        continue;
-      }
-    }
-    const reuse =
-      old !== undefined &&
-      !(old instanceof FastRule) &&
-      old.text === raw &&
-      old.table === tableName &&
-      old.family === family;
     if (first === 58 /* : */) {
-      const res = reuse && old.command === undefined ? old : parseChainLine(raw, ln, tableName, family);
+      const res = parseChainLine(raw, ln, tableName, family);
       cache.lines[ln] = res;
       for (let d = 0; d < res.diagnostics.length; d++) builder.diagnostics.push(res.diagnostics[d]);
       if (res.chain) declare(builder, table, res.chain);
@@ -289,8 +275,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
 
     // A rule command, possibly with a [pkts:bytes] prefix.
     let res: LineResult;
-    if (reuse && old.chain === undefined) res = old;
-    else if (fast && (first === 45 /* - */ || first === 91) /* [ */) {
+    if (fast && (first === 45 /* - */ || first === 91) /* [ */) {
       const r = parseRuleFast(raw, ln, tableName, family, nextRuleId);
       if (r instanceof FastRule) {
         // Read into rows too, with its object (made anyway), so that its chain can stay rows.
@@ -318,7 +303,6 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
     });
   }
   for (const d of builder.diagnostics) diagnostics.push(d);
-  if (prev?.rulesets) adoptUnchanged(builder.rulesets, prev.rulesets);
   cache.rulesets = builder.rulesets;
   const commands = new CommandList(cache, lineCount);
   cache.edit = { text, family, onlyAppends, diagnostics, diagLine, lineStarts, fast };
