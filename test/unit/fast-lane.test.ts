@@ -14,7 +14,7 @@ import { generateKubeRuleset } from '../../bench/generate';
 import { analyze } from '../../server/src/service/analysis/index';
 import { detectForm } from '../../server/src/service/document';
 import type { Command, Diagnostic, Family, OptionUse, Rule } from '../../server/src/service/model';
-import { FastRule, RuleRows } from '../../server/src/service/parser/fastRule';
+import { FastRule } from '../../server/src/service/parser/fastRule';
 import { cachedLine, parseSave } from '../../server/src/service/parser/save';
 import { baseValues, fastBaseValues, forgetShapes } from '../../server/src/service/parser/shapes';
 import { CORPUS } from '../helpers/paths';
@@ -188,10 +188,7 @@ test('fast lane: a kube-proxy ruleset takes the lane for nearly every rule, with
 function rowObjects(doc: ReturnType<typeof parseSave>): { made: number; rows: number } {
   let made = 0;
   let rows = 0;
-  const seen = new Set<RuleRows>();
-  for (const v of doc.cache.lines) {
-    if (!(v instanceof RuleRows) || seen.has(v)) continue;
-    seen.add(v);
+  for (const v of doc.cache.rows ?? []) {
     rows += v.count;
     for (let r = 0; r < v.count; r++) if (v.made(r)) made++;
   }

@@ -25,12 +25,16 @@ export type { LineResult };
 /** State kept between parses of one document for the incremental path. */
 export interface SaveParseCache {
   /**
-   * Per line: its parse result (a fast-lane rule is its own result), or for a rule read into rows
-   * (see RuleRows) the rows, its row being rowOfLine[line]. Read with cachedLine.
+   * Per line: its parse result (a fast-lane rule is its own result), except for the rules read
+   * into rows (see RuleRows) and the chain lines read in place. Read with cachedLine.
    */
-  lines: (LineResult | FastRule | RuleRows | undefined)[];
-  /** Per line read into rows: its row. */
+  lines: (LineResult | FastRule | undefined)[];
+  /**
+   * Per line read into rows: its row + 1 in the rows of its table (one of `rows`), else 0. (Not an
+   * entry in `lines`: writing 80k pointers there costs the garbage collector more.)
+   */
   rowOfLine?: Int32Array;
+  rows?: RuleRows[];
   nextRuleId: number;
   /** The rulesets of that parse (a one-line edit shares what it leaves alone, see saveEdit). */
   rulesets?: Partial<Record<Family, Ruleset>>;
@@ -112,6 +116,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
   const cache: SaveParseCache = {
     lines: new Array(lineCount),
     rowOfLine: inPlace ? new Int32Array(lineCount) : undefined,
+    rows: inPlace ? [] : undefined,
     nextRuleId: prev?.nextRuleId ?? 1,
   };
   const nextRuleId = () => cache.nextRuleId++;
@@ -122,8 +127,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
   };
   /** Takes row r of `rows` as line `ln`'s command (likewise). */
   const takeRow = (ln: number, rows: RuleRows, r: number, t: Table) => {
-    cache.lines[ln] = rows;
-    (cache.rowOfLine as Int32Array)[ln] = r;
+    (cache.rowOfLine as Int32Array)[ln] = r + 1;
     builder.appendRow(t, rows, r);
   };
 
@@ -156,8 +160,8 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
       } else if (c === 58 /* : */ && text.charCodeAt(end - 1) !== 13) {
         const decl = chainLineAt(fastRows.ctx, start, ln);
         if (decl !== undefined) {
+          // (Its line result is not kept: the one-line edit path takes rule lines only.)
           lastLine = ln;
-          cache.lines[ln] = decl;
           declare(builder, table, decl);
           continue;
         }
@@ -228,6 +232,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
       fastRows?.fit();
       // At most one row per line that is left.
       fastRows = inPlace ? new RuleRows(new FastRuleContext(text, name, family), lineCount - ln) : undefined;
+      if (fastRows !== undefined) cache.rows?.push(fastRows);
       continue;
     }
     const commit = first === 67 /* C */ && raw.startsWith('COMMIT');
@@ -322,7 +327,11 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
 /** Line `ln`'s parse result in `cache` (a rule read into rows: the row's rule, made on use). */
 export function cachedLine(cache: SaveParseCache, ln: number): LineResult | FastRule | undefined {
   const v = cache.lines[ln];
-  return v instanceof RuleRows ? v.ruleAt((cache.rowOfLine as Int32Array)[ln]) : v;
+  if (v !== undefined) return v;
+  const r = (cache.rowOfLine?.[ln] ?? 0) - 1;
+  if (r < 0) return undefined;
+  for (const rows of cache.rows ?? []) if (r < rows.count && rows.line[r] === ln) return rows.ruleAt(r);
+  return undefined;
 }
 
 /**

@@ -181,6 +181,7 @@ export function parseLineEdit(
   const cache: SaveParseCache = {
     lines,
     rowOfLine: prev.rowOfLine,
+    rows: prev.rows,
     nextRuleId,
     rulesets: nextRulesets,
     edit: { text, family, onlyAppends: true, diagnostics, diagLine, lineStarts, fast: base.fast },
