@@ -6,7 +6,7 @@
  */
 import type { Chain, Hook, Rule, Table } from '../model';
 import { HOOKS } from '../model';
-import { rowsOf } from '../parser/chain';
+import { type RowChain, rowsOf, ruleCount as ruleCountOf } from '../parser/chain';
 import { FastRule, rowChainTarget } from '../parser/fastRule';
 
 /** Bit of each hook in a hook mask. */
@@ -118,8 +118,7 @@ export function buildGraph(table: Table): TableGraph {
     chains[k] = chain;
     chain.graphIndex = k;
     if (chain.builtin) builtin[k] = 1;
-    const rc = rowsOf(chain);
-    ruleCount += rc !== undefined ? rc.rowEnd - rc.rowStart : chain.rules.length;
+    ruleCount += ruleCountOf(chain);
     k++;
   });
   const id = new ChainIds(table, chains);
@@ -137,11 +136,10 @@ export function buildGraph(table: Table): TableGraph {
     edgeStart[k] = edges;
     if (chain.builtin && isHook(chain.name)) mask[k] = HOOK_BIT[chain.name as Hook];
     // A chain still in rows is read from them (no rule object made).
-    const rc = rowsOf(chain);
-    const rows = rc?.rows;
-    const first = rc !== undefined ? rc.rowStart : 0;
-    const count = rc !== undefined ? rc.rowEnd - first : chain.rules.length;
-    const rules = rc !== undefined ? undefined : chain.rules;
+    const rows = rowsOf(chain)?.rows;
+    const first = rows !== undefined ? (chain as RowChain).rowStart : 0;
+    const rules = rows !== undefined ? undefined : chain.rules;
+    const count = rules !== undefined ? rules.length : ruleCountOf(chain);
     for (let i = 0; i < count; i++) {
       const name = rows !== undefined ? rowChainTarget(rows, first + i) : chainTargetOf((rules as Rule[])[i]);
       if (name === undefined) continue;

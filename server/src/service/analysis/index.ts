@@ -12,7 +12,7 @@
  */
 import type { Chain, Diagnostic, Family, ParsedDocument, Rule } from '../model';
 import { isBuiltinTable } from '../model';
-import { type BuiltChain, rowsOf } from '../parser/chain';
+import { rowsOf, ruleCount } from '../parser/chain';
 import { FastRule, type RuleRows } from '../parser/fastRule';
 import { checkChainJumpTargets, checkTableChains } from './chains';
 import type { TableContext } from './context';
@@ -160,7 +160,7 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
       const rows = rc?.rows;
       const first = rc !== undefined ? rc.rowStart : 0;
       const list = rc !== undefined ? undefined : chain.rules;
-      const count = list !== undefined ? list.length : (rc as BuiltChain).rowEnd - first;
+      const count = list !== undefined ? list.length : ruleCount(chain);
       for (let i = 0; i < count; i++) {
         const listed = list !== undefined ? list[i] : undefined;
         // A fast-lane rule whose shape was found clean in this context is clean too (unless the

@@ -99,7 +99,7 @@ export function checkChainUnreachable(ctx: TableContext, chain: Chain): void {
   // A chain still in rows: most shapes can neither match every packet nor end the chain, which
   // the rows tell without a rule object; only a chain with a rule that does is read as rules.
   const rc = rowsOf(chain);
-  if (rc !== undefined && rc.rows !== undefined) {
+  if (rc !== undefined) {
     const rows = rc.rows;
     let any = false;
     for (let r = rc.rowStart; r < rc.rowEnd && !any; r++) {

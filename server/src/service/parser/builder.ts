@@ -28,8 +28,6 @@ export class RulesetBuilder {
   /** The run's rules are run[0 .. runLength) (the array keeps its size between runs). */
   private readonly run: Rule[] = [];
   private runLength = 0;
-  /** For a run of rows (see appendRow): the rows; its chain holds them up to runChain.rowEnd. */
-  private runRows: RuleRows | undefined = undefined;
 
   /**
    * The chains declared (`:NAME ...`) in `declTable`, in order, and the place after the chain the
@@ -178,15 +176,11 @@ export class RulesetBuilder {
   appendRow(t: Table, rows: RuleRows, r: number): void {
     const name = rows.chain[r];
     if (this.runTable === t && this.runName === name) {
-      const c = this.runChain as Chain;
-      if (this.runRows === rows && (c as BuiltChain).rowEnd === r && (c as BuiltChain).rows === rows) {
-        (c as BuiltChain).rowEnd = r + 1;
+      // The run's chain takes the next row while it is still rows (else the row's object).
+      const c = this.runChain;
+      if (c instanceof BuiltChain && c.rows === rows && c.rowEnd === r) {
+        c.rowEnd = r + 1;
         return;
-      }
-      if (this.runRows !== undefined) {
-        // The run's chain made its array meanwhile: go on with objects.
-        this.runRows = undefined;
-        this.runFromEmpty = false;
       }
     } else {
       this.endAppends();
@@ -197,7 +191,6 @@ export class RulesetBuilder {
         this.runName = name;
         this.runChain = c;
         this.runFromEmpty = false;
-        this.runRows = rows;
         return;
       }
     }
@@ -207,7 +200,6 @@ export class RulesetBuilder {
   /** Ends the current run of appends. */
   private endAppends(): void {
     if (this.runChain === undefined) return;
-    this.runRows = undefined;
     if (this.runFromEmpty) {
       this.runChain.rules = this.run.slice(0, this.runLength);
       this.runLength = 0;

@@ -106,10 +106,16 @@ export function copyChain(chain: Chain, rules: Rule[], name = chain.name): Built
   return c;
 }
 
-/**
- * The rows holding a chain's rules when it has not made its array (then rule i of the chain is
- * row start + i of rows), else undefined (read chain.rules).
- */
-export function rowsOf(chain: Chain): BuiltChain | undefined {
-  return chain instanceof BuiltChain && chain.rows !== undefined ? chain : undefined;
+/** A chain whose rules are still rows: rule i of the chain is row rowStart + i of rows. */
+export type RowChain = BuiltChain & { rows: RuleRows };
+
+/** The chain if its rules are still rows (it has not made its array), else undefined (read chain.rules). */
+export function rowsOf(chain: Chain): RowChain | undefined {
+  return chain instanceof BuiltChain && chain.rows !== undefined ? (chain as RowChain) : undefined;
+}
+
+/** How many rules a chain has, without making the array of a chain still in rows. */
+export function ruleCount(chain: Chain): number {
+  const rc = rowsOf(chain);
+  return rc !== undefined ? rc.rowEnd - rc.rowStart : chain.rules.length;
 }

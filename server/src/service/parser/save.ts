@@ -25,8 +25,9 @@ export type { LineResult };
 /** State kept between parses of one document for the incremental path. */
 export interface SaveParseCache {
   /**
-   * Per line: its parse result (a fast-lane rule is its own result), except for the rules read
-   * into rows (see RuleRows) and the chain lines read in place. Read with cachedLine.
+   * Per rule line: its parse result (a fast-lane rule is its own result), except for the rules
+   * read into rows (see RuleRows). Read with cachedLine. (Chain lines leave none: the one-line
+   * edit path takes rule lines only.)
    */
   lines: (LineResult | FastRule | undefined)[];
   /**
@@ -160,7 +161,6 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
       } else if (c === 58 /* : */ && text.charCodeAt(end - 1) !== 13) {
         const decl = chainLineAt(fastRows.ctx, start, ln);
         if (decl !== undefined) {
-          // (Its line result is not kept: the one-line edit path takes rule lines only.)
           lastLine = ln;
           declare(builder, table, decl);
           continue;
@@ -272,7 +272,6 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
     }
     if (first === 58 /* : */) {
       const res = parseChainLine(raw, ln, tableName, family);
-      cache.lines[ln] = res;
       for (let d = 0; d < res.diagnostics.length; d++) builder.diagnostics.push(res.diagnostics[d]);
       if (res.chain) declare(builder, table, res.chain);
       continue;
@@ -309,7 +308,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
   }
   for (const d of builder.diagnostics) diagnostics.push(d);
   cache.rulesets = builder.rulesets;
-  const commands = new CommandList(cache, lineCount);
+  const commands = new CommandList(cache);
   cache.edit = { text, family, onlyAppends, diagnostics, diagLine, lineStarts, fast };
   cache.guessedFamily = guessedFamily;
   return {
@@ -341,15 +340,12 @@ export function cachedLine(cache: SaveParseCache, ln: number): LineResult | Fast
 export class CommandList {
   private made: Command[] | undefined;
 
-  constructor(
-    private readonly cache: SaveParseCache,
-    private readonly lineCount: number,
-  ) {}
+  constructor(private readonly cache: SaveParseCache) {}
 
   get list(): Command[] {
     if (this.made !== undefined) return this.made;
     const out: Command[] = [];
-    for (let ln = 0; ln < this.lineCount; ln++) {
+    for (let ln = 0; ln < this.cache.lines.length; ln++) {
       const v = cachedLine(this.cache, ln);
       if (v === undefined) continue;
       if (v instanceof FastRule) out.push(v);

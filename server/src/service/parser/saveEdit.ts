@@ -188,7 +188,7 @@ export function parseLineEdit(
     lineEdit: { line: ln, trailingBackslash: before.endsWith('\\') || raw.endsWith('\\') },
   };
   // The commands of the lines, made on use (the lines hold them).
-  const commands = new CommandList(cache, lineCount);
+  const commands = new CommandList(cache);
   return {
     form: 'save',
     rulesets: nextRulesets,

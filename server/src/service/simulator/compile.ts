@@ -461,7 +461,7 @@ export function compileRuleset(rs: Ruleset): CompiledRuleset {
         // A fast-lane rule's matches and target extension are its shape's (a chain still in
         // rows is read from them, without rule objects).
         const rc = rowsOf(chain);
-        if (rc?.rows !== undefined) {
+        if (rc !== undefined) {
           for (let r = rc.rowStart; r < rc.rowEnd && !out.conntrack; r++)
             if (needsConntrack(rc.rows.plan[r].template)) out.conntrack = true;
         } else
