@@ -30,6 +30,7 @@
  */
 import { HOOK_BIT } from '../../server/src/service/analysis/graph';
 import { FastRule } from '../../server/src/service/parser/fastRule';
+import type { LinePatterns } from '../../server/src/service/parser/lineRegex';
 import { CHAIN_LINE } from '../../server/src/service/parser/save';
 import { type Plan, sameChars, VERBATIM } from '../../server/src/service/parser/shapes';
 
@@ -193,8 +194,11 @@ export function columnarPass(text: string, plans: readonly Plan[], own = false):
   let declNext = 0;
   let last: Shape | undefined;
 
-  const tryShape = (shape: Shape, from: number): boolean => {
-    const re = shape.plan.regex as RegExp;
+  // The parser's choice of pattern (see LinePatterns; the chain names' lengths are left unchecked:
+  // a name this pass looks up was declared by a line of at most 28 characters).
+  const tryShape = (shape: Shape, from: number, end: number): boolean => {
+    const patterns = shape.plan.regex as LinePatterns;
+    const re = end - from <= patterns.looseUpTo ? patterns.loose : patterns.strict;
     re.lastIndex = from;
     return re.test(text);
   };
@@ -206,18 +210,18 @@ export function columnarPass(text: string, plans: readonly Plan[], own = false):
     if (c === 45 /* - */ && chains !== undefined) {
       let shape: Shape | undefined;
       const guess = last?.next;
-      if (guess !== undefined && tryShape(guess, start)) shape = guess;
+      if (guess !== undefined && tryShape(guess, start, end)) shape = guess;
       else
         for (let i = 0; i < recent.length; i++) {
           const p = recent[i];
-          if (p !== guess && tryShape(p, start)) {
+          if (p !== guess && tryShape(p, start, end)) {
             shape = p;
             break;
           }
         }
       if (shape === undefined)
         for (let i = 0; i < shapes.length; i++) {
-          if (tryShape(shapes[i], start)) {
+          if (tryShape(shapes[i], start, end)) {
             shape = shapes[i];
             break;
           }

@@ -16,7 +16,7 @@ import { detectForm } from '../../server/src/service/document';
 import type { Command, Diagnostic, Family, OptionUse, Rule } from '../../server/src/service/model';
 import { FastRule } from '../../server/src/service/parser/fastRule';
 import { cachedLine, parseSave } from '../../server/src/service/parser/save';
-import { baseValues, fastBaseValues, forgetShapes } from '../../server/src/service/parser/shapes';
+import { baseValues, fastBaseValues, forgetShapes, laneCounts } from '../../server/src/service/parser/shapes';
 import { CORPUS } from '../helpers/paths';
 import { mulberry32 } from '../helpers/rng';
 import { readVerdicts } from '../helpers/verdicts';
@@ -446,5 +446,40 @@ test('fast lane: chain declarations read in place give the same parse as the com
     // Ending in a chain declaration without a final line break.
     const cut = text.slice(0, text.indexOf('\n-A '));
     assertSame(cut, 4, `chain line variations, round ${round}, ending in a declaration`);
+  }
+});
+
+test('fast lane: values at and past their length limits give the same parse as the complete one', () => {
+  // The loose line patterns (lineRegex.ts, LinePatterns) leave the lengths of the chain names to
+  // the caller and bound the comment by the line's length: a name of 29 characters and a comment
+  // of 256 must be refused there, one of 28 and 255 still read by pattern.
+  forgetShapes();
+  const kube = generateKubeRuleset({ services: 120 });
+  parseSave(kube.text, { family: 4 });
+  laneCounts.pattern = 0;
+  parseSave(kube.text, { family: 4 });
+  const byPattern = laneCounts.pattern;
+  const base = kube.text.split('\n');
+  const pad = (n: string, to: number) => n.padEnd(to, 'Z').slice(0, to);
+  const variants: [string, (line: string) => string][] = [
+    ['chain of 28', (l) => l.replace(/^-A (\S+)/, (_m, n: string) => `-A ${pad(n, 28)}`)],
+    ['chain of 29', (l) => l.replace(/^-A (\S+)/, (_m, n: string) => `-A ${pad(n, 29)}`)],
+    ['target of 28', (l) => l.replace(/-j (KUBE-\S+)$/, (_m, n: string) => `-j ${pad(n, 28)}`)],
+    ['target of 29', (l) => l.replace(/-j (KUBE-\S+)$/, (_m, n: string) => `-j ${pad(n, 29)}`)],
+    ['comment of 255', (l) => l.replace(/--comment "([^"]*)"/, (_m, c: string) => `--comment "${c.padEnd(255, 'c')}"`)],
+    ['comment of 256', (l) => l.replace(/--comment "([^"]*)"/, (_m, c: string) => `--comment "${c.padEnd(256, 'c')}"`)],
+  ];
+  const r = mulberry32(5);
+  for (const [label, vary] of variants) {
+    const lines = base.map((l) => (l.startsWith('-A ') && r() < 0.2 ? vary(l) : l));
+    const text = lines.join('\n');
+    assertSame(text, 4, label);
+    // The varied lines within the limits are read by pattern as before; those past a limit are
+    // not (the limit exceeded is reported, in the complete parse's words).
+    laneCounts.pattern = 0;
+    parseSave(text, { family: 4 });
+    const within = !label.endsWith('29') && !label.endsWith('256');
+    if (within) assert.equal(laneCounts.pattern, byPattern, `${label}: as many rules by pattern`);
+    else assert.ok(laneCounts.pattern < byPattern, `${label}: the lines past the limit leave the pattern lane`);
   }
 });

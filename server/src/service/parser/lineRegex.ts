@@ -35,15 +35,20 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
-let jumpPattern: string | undefined;
+let excluded: string | undefined;
+
+/** A lookahead refusing a word that is a target extension or verdict of any family. */
+function jumpTargetsExcluded(): string {
+  excluded ??= `(?!(?:${targetNames()
+    .sort((a, b) => b.length - a.length)
+    .map(escapeRegex)
+    .join('|')})(?:[ \n]|$))`;
+  return excluded;
+}
 
 /** A -j/-g word naming a chain: a chain name that is no target extension or verdict of any family. */
 export function jumpNamePattern(): string {
-  jumpPattern ??= `(?!(?:${targetNames()
-    .sort((a, b) => b.length - a.length)
-    .map(escapeRegex)
-    .join('|')})(?:[ \n]|$))${CHAIN}`;
-  return jumpPattern;
+  return `${jumpTargetsExcluded()}${CHAIN}`;
 }
 
 /**
@@ -51,6 +56,27 @@ export function jumpNamePattern(): string {
  * undefined when the type has none. (The word after -A is checked as a chain name: CHAIN.)
  */
 export function valuePattern(spec: ArgSpec, family: Family, quoted: boolean): string | undefined {
+  return valuePatterns(spec, family, quoted)?.strict;
+}
+
+/**
+ * A value word's pattern (`strict`) and, for a word of up to `bound` characters (quotes not
+ * counted), a cheaper `loose` one (see LinePatterns): a long counted repetition such as
+ * `{0,254}` costs V8 a counter per character, several times what `*` costs.
+ */
+interface ValuePatterns {
+  strict: string;
+  loose: string;
+  /** Infinity when loose is strict. */
+  bound: number;
+}
+
+/** Bounds from this length up are left out of the loose patterns (shorter ones cost little). */
+const LOOSE_BOUND = 64;
+
+function valuePatterns(spec: ArgSpec, family: Family, quoted: boolean): ValuePatterns | undefined {
+  const same = (p: string | undefined): ValuePatterns | undefined =>
+    p === undefined ? undefined : { strict: p, loose: p, bound: Number.POSITIVE_INFINITY };
   if (quoted) {
     if (spec.type !== 'string') return undefined;
     const n = Math.min(
@@ -60,36 +86,38 @@ export function valuePattern(spec: ArgSpec, family: Family, quoted: boolean): st
     );
     // No quote, backslash or control character inside; not starting with - or ! (the scanner
     // would refuse such a word), at least one character.
-    return `"[^"\\\\\\x00-\\x1f!-][^"\\\\\\x00-\\x1f]{0,${n - 1}}"`;
+    const strict = `"[^"\\\\\\x00-\\x1f!-][^"\\\\\\x00-\\x1f]{0,${n - 1}}"`;
+    return n < LOOSE_BOUND ? same(strict) : { strict, loose: '"[^"\\\\\\x00-\\x1f!-][^"\\\\\\x00-\\x1f]*"', bound: n };
   }
   switch (spec.type) {
     case 'chain':
-      return CHAIN;
+      return same(CHAIN);
     case 'string': {
       const n = Math.min(
         spec.max ?? Number.POSITIVE_INFINITY,
         spec.truncate ?? Number.POSITIVE_INFINITY,
         MAX_PARAM_LENGTH,
       );
-      return `${NAME_FIRST}${NAME_REST}{0,${n - 1}}`;
+      const strict = `${NAME_FIRST}${NAME_REST}{0,${n - 1}}`;
+      return n < LOOSE_BOUND ? same(strict) : { strict, loose: `${NAME_FIRST}${NAME_REST}*`, bound: n };
     }
     case 'address':
-      return family === 4 ? ADDR4 : undefined;
+      return same(family === 4 ? ADDR4 : undefined);
     case 'address-list':
-      return family === 4 ? `${ADDR4}(?:,${ADDR4})*` : undefined;
+      return same(family === 4 ? `${ADDR4}(?:,${ADDR4})*` : undefined);
     case 'port':
     case 'port-range':
-      return PORT;
+      return same(PORT);
     case 'nat-range':
-      return family === 4 ? `${IPV4}(?::${PORT})?` : undefined;
+      return same(family === 4 ? `${IPV4}(?::${PORT})?` : undefined);
     case 'float':
-      return (spec.min ?? 0) <= 0 && (spec.max ?? 1) >= 1 ? '(?:0(?:\\.\\d{1,20})?|1)' : undefined;
+      return same((spec.min ?? 0) <= 0 && (spec.max ?? 1) >= 1 ? '(?:0(?:\\.\\d{1,20})?|1)' : undefined);
     case 'enum': {
       const values = (spec.values ?? []).filter((v) => /^[#-[\]-~]+$/.test(v) && !v.startsWith('-'));
-      return values.length ? `(?:${values.map(escapeRegex).join('|')})` : undefined;
+      return same(values.length ? `(?:${values.map(escapeRegex).join('|')})` : undefined);
     }
     case 'iface':
-      return '[0-9A-Za-z_.@:+][0-9A-Za-z_.@:+-]{0,14}';
+      return same('[0-9A-Za-z_.@:+][0-9A-Za-z_.@:+-]{0,14}');
     default:
       return undefined;
   }
@@ -107,31 +135,74 @@ export interface ShapeWords {
 }
 
 /**
- * The sticky expression matching a line of the shape from where its words start (after any
- * counters) to the line's end (a line break or the end of the text), or undefined when the shape
- * does not qualify: it must start `-A CHAIN`, name a chain target (if any) as its last word, and
- * every value must have a pattern. `jumpName` is the check standing for a -j/-g chain name.
+ * The patterns of a shape's lines (sticky, from where the line's words start, after any counters,
+ * to its end: a line break or the end of the text).
+ * - `strict` decides alone: it matches exactly the lines whose words pass their checks.
+ * - `loose` is the same without its long counted repetitions: the chain name after -A and a
+ *   chain target (the last word) of any length, and each value with a bound of LOOSE_BOUND or
+ *   more of any length. It may be used for a line of at most `looseUpTo` characters (from where
+ *   its words start), which no such value can then exceed, and only with the chain name and the
+ *   target checked for MAX_CHAIN_NAME characters by the caller.
  */
-export function lineRegex(shape: ShapeWords, family: Family, jumpName: ArgSpec): RegExp | undefined {
+export interface LinePatterns {
+  strict: RegExp;
+  loose: RegExp;
+  looseUpTo: number;
+}
+
+/** The chain name (after -A) and a chain target of a loose pattern: any length (the caller checks it). */
+const CHAIN_LOOSE = `${NAME_FIRST}${NAME_REST}*`;
+
+/**
+ * The patterns of a shape's lines, or undefined when the shape does not qualify: it must start
+ * `-A CHAIN`, name a chain target (if any) as its last word, and every value must have a pattern.
+ * `jumpName` is the check standing for a -j/-g chain name.
+ */
+export function lineRegex(shape: ShapeWords, family: Family, jumpName: ArgSpec): LinePatterns | undefined {
   const { count, kinds, words, checks } = shape;
   if (shape.chainWord !== 1 || kinds[0] !== 2 || (words[0] !== '-A' && words[0] !== '--append')) return undefined;
   if (kinds[1] !== 0) return undefined;
   const t = shape.targetWord;
   if (t >= 0 && kinds[t] !== 2 && (t !== count - 1 || kinds[t] !== 0)) return undefined;
-  const parts: string[] = [];
+  const strict: string[] = [];
+  const loose: string[] = [];
+  // The characters every line of the shape has besides its values (verbatim words, the blanks
+  // between words, quotes), and the least bound of a value the loose pattern leaves unbounded.
+  let fixed = count - 1;
+  let bound = Number.POSITIVE_INFINITY;
   for (let k = 0; k < count; k++) {
     if (kinds[k] === 2) {
       const w = words[k];
       if (w === undefined) return undefined;
-      parts.push(escapeRegex(w));
+      strict.push(escapeRegex(w));
+      loose.push(escapeRegex(w));
+      fixed += w.length;
       continue;
     }
     const check = checks[k];
     if (check === undefined) return undefined;
-    const p = check === jumpName ? jumpNamePattern() : valuePattern(check, family, kinds[k] === 1);
+    if (check === jumpName) {
+      strict.push(jumpNamePattern());
+      loose.push(`${jumpTargetsExcluded()}${CHAIN_LOOSE}`);
+      continue;
+    }
+    const p = valuePatterns(check, family, kinds[k] === 1);
     if (p === undefined) return undefined;
-    parts.push(p);
+    if (kinds[k] === 1) fixed += 2;
+    strict.push(p.strict);
+    if (k === 1) loose.push(CHAIN_LOOSE);
+    else {
+      loose.push(p.loose);
+      if (p.bound < bound) bound = p.bound;
+    }
   }
-  // Ends at a line break or the end of the text: it also reads a line in place in a document.
-  return new RegExp(` *${parts.join(' ')}(?=\n|$)`, 'y');
+  // Each ends at a line break or the end of the text: it also reads a line in place in a document.
+  return {
+    strict: new RegExp(` *${strict.join(' ')}(?=\n|$)`, 'y'),
+    loose: new RegExp(` *${loose.join(' ')}(?=\n|$)`, 'y'),
+    looseUpTo: bound === Number.POSITIVE_INFINITY ? MAX_LINE : fixed + bound,
+  };
 }
+
+/** Longer than any line a loose pattern is used for when nothing but chain names bounds it. */
+const MAX_LINE = 0x3fffffff;

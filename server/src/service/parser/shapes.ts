@@ -17,12 +17,12 @@
  * abbreviation such as `--proto` would be read by the parser as `-p` but not here).
  */
 import type { Family, OptionUse, Rule } from '../model';
-import { parseArg } from '../registry/argtypes';
+import { MAX_CHAIN_NAME, parseArg } from '../registry/argtypes';
 import { findTarget, LONGEST_TARGET_NAME } from '../registry/index';
 import type { ArgSpec } from '../registry/types';
 import { checkChainTarget } from './command';
 import { FastRule, FastRuleContext, type RuleRows } from './fastRule';
-import { lineRegex } from './lineRegex';
+import { type LinePatterns, lineRegex } from './lineRegex';
 import { countersEnd, MAX_ARGC, MAX_PARAM_LENGTH } from './restoreTokens';
 import { type LineResult, parseRuleLine } from './ruleLine';
 
@@ -72,7 +72,7 @@ export interface Plan {
   /** The family the shape was learned for (its value checks depend on it). */
   family: Family;
   /** The whole line as one pattern (lineRegex.ts), or undefined when the shape has none. */
-  regex: RegExp | undefined;
+  regex: LinePatterns | undefined;
   /** The shape of the fast-lane line that followed a line of this shape last time. */
   next: Plan | undefined;
 }
@@ -375,7 +375,10 @@ function byRecentPattern(ctx: FastRuleContext, from: number, end: number): Plan 
 function byPattern(plan: Plan, ctx: FastRuleContext, from: number, end: number): boolean {
   const text = ctx.doc;
   const family = ctx.family;
-  const re = plan.regex as RegExp;
+  const patterns = plan.regex as LinePatterns;
+  // The loose pattern leaves the lengths of the chain names to check here (see LinePatterns).
+  const loose = end - from <= patterns.looseUpTo;
+  const re = loose ? patterns.loose : patterns.strict;
   re.lastIndex = from;
   // The pattern ends at a line break or the end of the text: that is, at `end`.
   if (!re.test(text)) return false;
@@ -384,6 +387,10 @@ function byPattern(plan: Plan, ctx: FastRuleContext, from: number, end: number):
   s += (plan.words[0] as string).length + 1;
   let e = text.indexOf(' ', s);
   if (e < 0 || e > end) e = end;
+  const targetValue = plan.targetWord >= 0 && plan.kinds[plan.targetWord] !== VERBATIM;
+  // The target, a value, is the last word.
+  const t = targetValue ? text.lastIndexOf(' ', end - 1) + 1 : end;
+  if (loose && (e - s > MAX_CHAIN_NAME || end - t > MAX_CHAIN_NAME)) return false;
   let chain: string;
   if (
     lastChain.length === e - s &&
@@ -402,8 +409,7 @@ function byPattern(plan: Plan, ctx: FastRuleContext, from: number, end: number):
   let name: string | undefined;
   if (plan.targetWord >= 0) {
     name = plan.targetName;
-    if (plan.kinds[plan.targetWord] !== VERBATIM) {
-      const t = text.lastIndexOf(' ', end - 1) + 1;
+    if (targetValue) {
       const last = plan.lastTarget;
       if (
         last !== undefined &&
