@@ -300,10 +300,9 @@ export function columnarPass(text: string, plans: readonly Plan[], own = false):
       }
     } else if (c === 58 /* : */ && chains !== undefined) {
       CHAIN_LINE.lastIndex = start;
-      if (CHAIN_LINE.test(text)) {
-        const sp = text.indexOf(' ', start + 1);
-        chains.add(text, start + 1, sp);
-      } else otherLines++;
+      const sp = CHAIN_LINE.test(text) ? text.indexOf(' ', start + 1) : -1;
+      if (sp >= 0 && sp - start <= 29) chains.add(text, start + 1, sp);
+      else otherLines++;
     } else if (c === 42 /* * */) {
       chains = own ? new SpanNames() : new MapNames();
       names = chains.names;

@@ -6,7 +6,7 @@
  */
 import type { Chain, Command, Diagnostic, DocumentForm, Family, Rule, Ruleset, Span, Table } from '../model';
 import { isBuiltinChain, isBuiltinTable } from '../model';
-import { BuiltChain, copyChain, type DeclSpanSource } from './chain';
+import { BuiltChain, copyChain, type DeclAt, declSpanAt } from './chain';
 import { plainRule, type RuleRows } from './fastRule';
 import { withFields } from './uses';
 
@@ -95,14 +95,14 @@ export class RulesetBuilder {
   }
 
   /**
-   * `:CHAIN POLICY [p:b]` in restore input. `at`: where (or what tells where: a chain line read in
-   * place makes its span only when asked).
+   * `:CHAIN POLICY [p:b]` in restore input. `at`: where (a span, or a DeclAt for a chain line read
+   * in place: its span is made only when asked).
    */
   declareChain(
     t: Table,
     name: string,
     policy: string | undefined,
-    at: Span | DeclSpanSource,
+    at: Span | DeclAt,
     policySpan: Span | undefined,
   ): void {
     this.endAppends();
@@ -124,7 +124,7 @@ export class RulesetBuilder {
       }
     }
     const chain: Chain = existing ?? new BuiltChain(name, builtin, undefined);
-    if (chain instanceof BuiltChain && 'declSpan' in at) chain.declaredAt(at);
+    if (chain instanceof BuiltChain && typeof at === 'number') chain.declaredAt(at);
     else chain.declSpan = spanOf(at);
     if (builtin) {
       if (policy !== undefined && policy !== '-') {
@@ -171,7 +171,9 @@ export class RulesetBuilder {
   /**
    * Appends row r of `rows` (a rule of the save parser's pattern lane, read in table `t`, a
    * built-in table) to its chain, as apply would append the row's rule. A run of rows to a chain
-   * that had no rule stays rows (see BuiltChain); anything else takes the row's rule object.
+   * that had no rule stays rows (see BuiltChain); anything else takes the row's rule object. The
+   * first row of such a run takes the chain's own name string (the same characters) in place of
+   * the one read from its line, so that the line's copy need not be kept.
    */
   appendRow(t: Table, rows: RuleRows, r: number): void {
     const name = rows.chain[r];
@@ -186,9 +188,10 @@ export class RulesetBuilder {
       this.endAppends();
       const c = this.nextDeclared(t, name) ?? t.chains.get(name);
       if (c instanceof BuiltChain && c.empty) {
+        rows.chain[r] = c.name;
         c.startRows(rows, r);
         this.runTable = t;
-        this.runName = name;
+        this.runName = c.name;
         this.runChain = c;
         this.runFromEmpty = false;
         return;
@@ -481,6 +484,6 @@ function escapeRegExp(s: string): string {
 }
 
 /** The span `at` is or tells. */
-function spanOf(at: Span | DeclSpanSource): Span {
-  return 'declSpan' in at ? at.declSpan : at;
+function spanOf(at: Span | DeclAt): Span {
+  return typeof at === 'number' ? declSpanAt(at) : at;
 }

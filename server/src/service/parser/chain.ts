@@ -7,16 +7,28 @@
 import type { Chain, Rule, Span } from '../model';
 import type { RuleRows } from './fastRule';
 
-/** What can tell where a chain was declared, when asked (a chain line read in place). */
-export interface DeclSpanSource {
-  readonly declSpan: Span;
+/**
+ * Where a chain line read in place declared its chain, as one number (its span is made only when
+ * asked for: a kube-proxy file declares tens of thousands of chains): the line and where the name
+ * ends in it, at most 29 (a name has at most 28 characters, after the colon).
+ */
+export type DeclAt = number;
+
+export function declAt(line: number, nameEnd: number): DeclAt {
+  return line * 32 + nameEnd;
+}
+
+/** The span of the `:NAME` a DeclAt tells. */
+export function declSpanAt(at: DeclAt): Span {
+  const line = Math.floor(at / 32);
+  return { line, character: 0, endLine: line, endCharacter: at % 32 };
 }
 
 export class BuiltChain implements Chain {
   name: string;
   builtin: boolean;
-  /** Where the chain was declared, or what tells it (asked on first use, see declSpan). */
-  private span: Span | DeclSpanSource | undefined;
+  /** Where the chain was declared, or a DeclAt telling it (its span made on first use, see declSpan). */
+  private span: Span | DeclAt | undefined;
   graphIndex: number;
   policy: string | undefined;
   policySpan: Span | undefined;
@@ -42,8 +54,8 @@ export class BuiltChain implements Chain {
 
   get declSpan(): Span | undefined {
     const s = this.span;
-    if (s === undefined || !('declSpan' in s)) return s;
-    const span = s.declSpan;
+    if (typeof s !== 'number') return s;
+    const span = declSpanAt(s);
     this.span = span;
     return span;
   }
@@ -57,9 +69,9 @@ export class BuiltChain implements Chain {
     return this.span !== undefined;
   }
 
-  /** Declared where `source` tells (a span made only when asked for). */
-  declaredAt(source: DeclSpanSource): void {
-    this.span = source;
+  /** Declared where `at` tells (a span made only when asked for). */
+  declaredAt(at: DeclAt): void {
+    this.span = at;
   }
 
   get rules(): Rule[] {

@@ -10,12 +10,14 @@
  */
 import type { Command, Diagnostic, Family, ParsedDocument, Ruleset, Span, Table, Token } from '../model';
 import { isBuiltinTable } from '../model';
+import { MAX_CHAIN_NAME } from '../registry/argtypes';
 import { RulesetBuilder } from './builder';
+import { declAt } from './chain';
 import { FastRule, FastRuleContext, RuleRows } from './fastRule';
 import { countersEnd, splitRestoreLine } from './restoreTokens';
 import { type LineResult, NO_DIAGNOSTICS, parseRuleLine } from './ruleLine';
 import { type EditBase, parseLineEdit, type TextChange } from './saveEdit';
-import { endOfLines, parseRuleAt, parseRuleFast } from './shapes';
+import { endOfLines, parseRuleAt, parseRuleFast, useChainName } from './shapes';
 
 /** What a `:NAME POLICY [p:b]` line declares. */
 type ChainDecl = NonNullable<LineResult['chain']>;
@@ -130,6 +132,8 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
   const takeRow = (ln: number, rows: RuleRows, r: number, t: Table) => {
     (cache.rowOfLine as Int32Array)[ln] = r + 1;
     builder.appendRow(t, rows, r);
+    // The row's chain name may now be its chain's own (see appendRow).
+    useChainName(rows.chain[r]);
   };
 
   let table: Table | undefined;
@@ -159,10 +163,8 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
           continue;
         }
       } else if (c === 58 /* : */ && text.charCodeAt(end - 1) !== 13) {
-        const decl = chainLineAt(fastRows.ctx, start, ln);
-        if (decl !== undefined) {
+        if (declareAt(builder, table, text, start, ln)) {
           lastLine = ln;
-          declare(builder, table, decl);
           continue;
         }
       }
@@ -392,83 +394,68 @@ function policyAt(raw: string, from: number, to: number): string | undefined {
 }
 
 /**
- * A clean `:NAME POLICY [p:b]` line: one object that is both the line's result and its
- * declaration, with the spans made on use (a kube-proxy file declares tens of thousands of chains).
+ * A clean `:NAME POLICY [p:b]` line parsed the complete way: one object that is both the line's
+ * result and its declaration.
  */
 class ChainLine implements LineResult, ChainDecl {
-  /** The text holding the line (ctx.doc) with the table and family, and where the line starts. */
-  private readonly ctx: FastRuleContext;
-  private readonly from: number;
-  readonly name: string;
-  readonly policy: string;
-  private readonly line: number;
-  /** Where the name ends in the line (the blank before the policy). */
-  private readonly nameEnd: number;
+  readonly diagnostics = NO_DIAGNOSTICS;
+  readonly declSpan: Span;
 
-  constructor(ctx: FastRuleContext, from: number, name: string, policy: string, line: number, nameEnd: number) {
-    this.ctx = ctx;
-    this.from = from;
-    this.name = name;
-    this.policy = policy;
-    this.line = line;
-    this.nameEnd = nameEnd;
-  }
-
-  /** The line as written, cut out of the text when asked for (it ends at a line break or the text's end). */
-  get text(): string {
-    const doc = this.ctx.doc;
-    const e = doc.indexOf('\n', this.from);
-    return this.from === 0 && e < 0 ? doc : doc.slice(this.from, e < 0 ? doc.length : e);
-  }
-
-  get table(): string {
-    return this.ctx.table;
-  }
-
-  get family(): Family {
-    return this.ctx.family;
+  constructor(
+    readonly text: string,
+    readonly table: string,
+    readonly family: Family,
+    readonly name: string,
+    readonly policy: string,
+    line: number,
+    /** Where the name ends in the line (the blank before the policy). */
+    private readonly nameEnd: number,
+  ) {
+    this.declSpan = { line, character: 0, endLine: line, endCharacter: nameEnd };
   }
 
   get chain(): ChainDecl {
     return this;
   }
 
-  get diagnostics(): Diagnostic[] {
-    return NO_DIAGNOSTICS;
-  }
-
-  get declSpan(): Span {
-    return { line: this.line, character: 0, endLine: this.line, endCharacter: this.nameEnd };
-  }
-
   get policySpan(): Span {
     const from = this.nameEnd + 1;
-    return { line: this.line, character: from, endLine: this.line, endCharacter: from + this.policy.length };
+    const line = this.declSpan.line;
+    return { line, character: from, endLine: line, endCharacter: from + this.policy.length };
   }
 }
 
 /** Declares a chain line's chain (the policy's span only matters for a policy other than "-"). */
 function declare(builder: RulesetBuilder, table: Table, decl: ChainDecl): void {
-  // A chain line read in place tells its span when asked (most chains are never asked).
-  const at = decl instanceof ChainLine ? decl : decl.declSpan;
-  builder.declareChain(table, decl.name, decl.policy, at, decl.policy === '-' ? undefined : decl.policySpan);
+  builder.declareChain(table, decl.name, decl.policy, decl.declSpan, decl.policy === '-' ? undefined : decl.policySpan);
 }
 
 /**
- * The usual `:NAME POLICY [p:b]` line (single blanks, nothing quoted or tabbed, a name of at most
- * 28 characters, a valid policy, exact counters: what parseChainLine reads without splitting)
- * read in place in a text: ctx.doc[start..] up to a line break or the text's end. Else undefined.
+ * The usual `:NAME POLICY [p:b]` line (single blanks, nothing quoted or tabbed, a valid policy,
+ * exact counters: what parseChainLine reads without splitting) read in place in a text:
+ * text[start..] up to a line break or the text's end. The name must have at most 28 characters
+ * too (MAX_CHAIN_NAME), which the caller checks: a counted repetition would cost V8 a counter per
+ * character.
  */
-export const CHAIN_LINE = /:([^ \t"\n]{1,28}) (-|ACCEPT|DROP) \[\d+:\d+\](?=\n|$)/y;
+export const CHAIN_LINE = /:[^ \t"\n]+ (?:-|ACCEPT|DROP) \[\d+:\d+\](?=\n|$)/y;
 
-function chainLineAt(ctx: FastRuleContext, start: number, ln: number): ChainLine | undefined {
-  const doc = ctx.doc;
+/**
+ * Declares the chain of line `ln`, text[start..], when it is the usual line CHAIN_LINE reads (no
+ * object is made for the line, and the chain's span only when asked: a kube-proxy file declares
+ * tens of thousands of chains). Returns whether it was.
+ */
+function declareAt(builder: RulesetBuilder, table: Table, text: string, start: number, ln: number): boolean {
   CHAIN_LINE.lastIndex = start;
-  if (!CHAIN_LINE.test(doc)) return undefined;
-  const sp1 = doc.indexOf(' ', start + 1);
-  const sp2 = doc.indexOf(' ', sp1 + 1);
-  const policy = policyAt(doc, sp1 + 1, sp2) as string;
-  return new ChainLine(ctx, start, doc.slice(start + 1, sp1), policy, ln, sp1 - start);
+  if (!CHAIN_LINE.test(text)) return false;
+  const sp1 = text.indexOf(' ', start + 1);
+  const nameEnd = sp1 - start;
+  if (nameEnd > MAX_CHAIN_NAME + 1) return false;
+  const sp2 = text.indexOf(' ', sp1 + 1);
+  const policy = policyAt(text, sp1 + 1, sp2) as string;
+  const policySpan =
+    policy === '-' ? undefined : { line: ln, character: nameEnd + 1, endLine: ln, endCharacter: sp2 - start };
+  builder.declareChain(table, text.slice(start + 1, sp1), policy, declAt(ln, nameEnd), policySpan);
+  return true;
 }
 
 function parseChainLine(raw: string, ln: number, table: string, family: Family): LineResult {
@@ -486,8 +473,7 @@ function parseChainLine(raw: string, ln: number, table: string, family: Family):
     countersEnd(raw, sp2 + 1) === raw.length
   ) {
     const policy = policyAt(raw, sp1 + 1, sp2);
-    if (policy !== undefined)
-      return new ChainLine(new FastRuleContext(raw, table, family), 0, raw.slice(1, sp1), policy, ln, sp1);
+    if (policy !== undefined) return new ChainLine(raw, table, family, raw.slice(1, sp1), policy, ln, sp1);
   }
   const diagnostics: Diagnostic[] = [];
   const result = (chain?: ChainDecl): LineResult => ({

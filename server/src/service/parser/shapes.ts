@@ -316,6 +316,16 @@ function tryFast(
   );
 }
 
+/**
+ * `name` is another string of the chain name the next lines are compared with (the previous
+ * line's, when that line was read by pattern or word by word): if it has the same characters,
+ * the next lines of that chain take it, so that a chain's rows share the name it was declared
+ * with rather than keep a copy of their own.
+ */
+export function useChainName(name: string): void {
+  if (lastChain === name) lastChain = name;
+}
+
 /** Notes that a line of `plan` follows the previous fast-lane line. */
 function follows(plan: Plan): void {
   if (lastPlan !== undefined) lastPlan.next = plan;
