@@ -132,8 +132,6 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
   const takeRow = (ln: number, rows: RuleRows, r: number, t: Table) => {
     (cache.rowOfLine as Int32Array)[ln] = r + 1;
     builder.appendRow(t, rows, r);
-    // The row's chain name may now be its chain's own (see appendRow).
-    useChainName(rows.chain[r]);
   };
 
   let table: Table | undefined;
@@ -160,6 +158,8 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
         if (r >= 0) {
           lastLine = ln;
           takeRow(ln, fastRows, r, table);
+          // The row's chain name may now be its chain's own (see appendRow).
+          useChainName(fastRows.chain[r]);
           continue;
         }
       } else if (c === 58 /* : */ && text.charCodeAt(end - 1) !== 13) {
