@@ -38,9 +38,11 @@ interface Options {
 function parseArgs(argv: string[]): Options {
   const o: Options = {
     sizes: [1000, 10_000, 40_000],
-    runs: 5,
-    warmup: 2,
-    restoreRuns: 3,
+    // On a shared host the same build varies by a third from run to run: a median needs more
+    // than a handful of runs to be the same from one benchmark to the next.
+    runs: 11,
+    warmup: 3,
+    restoreRuns: 5,
     corpus: 3,
     scripts: 1,
     lsp: true,
@@ -109,8 +111,8 @@ async function benchInput(input: BenchInput, o: Options, server: string | undefi
   const log = (m: string) => process.stderr.write(`  ${input.name}: ${m}\n`);
   // Fewer repetitions on the largest inputs keep the whole run within a few minutes.
   const big = (input.generatedRules ?? 0) > 200_000;
-  const runs = big ? Math.min(o.runs, 3) : o.runs;
-  const warmup = big ? Math.min(o.warmup, 1) : o.warmup;
+  const runs = big ? Math.min(o.runs, 7) : o.runs;
+  const warmup = big ? Math.min(o.warmup, 2) : o.warmup;
 
   try {
     r.library = await runWorker({
@@ -146,7 +148,7 @@ async function benchInput(input: BenchInput, o: Options, server: string | undefi
   else if (!input.saveForm) r.restoreSkipped = 'not iptables-save text';
   else if (input.restoreValid === false) r.restoreSkipped = 'iptables-restore rejects this file (corpus verdict)';
   else {
-    const restoreRuns = big ? 1 : o.restoreRuns;
+    const restoreRuns = big ? Math.min(o.restoreRuns, 2) : o.restoreRuns;
     r.restore = {
       nft: timeRestore(input.path, input.family, 'nft', restoreRuns),
       legacy: timeRestore(input.path, input.family, 'legacy', restoreRuns),
