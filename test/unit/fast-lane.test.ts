@@ -483,3 +483,33 @@ test('fast lane: values at and past their length limits give the same parse as t
     else assert.ok(laneCounts.pattern < byPattern, `${label}: the lines past the limit leave the pattern lane`);
   }
 });
+
+test('fast lane: rules of a value-sensitive shape are checked by their values, whether the shape was found clean or not', () => {
+  // REJECT's `--reject-with tcp-reset` wants `-p tcp`: the analyses take rules whose value makes
+  // no restriction apply as clean as their shape (analysis/shapes.ts, valueWords), and must still
+  // check every other one. The offending rule first, in the middle, last, twice; in both families.
+  forgetShapes();
+  const rule = (n: number, with_: string) =>
+    `-A FW -s 10.1.${n >> 8}.${n & 255}/32 -p udp -j REJECT --reject-with ${with_}`;
+  const rule6 = (n: number, with_: string) =>
+    `-A FW -s 2001:db8::${n.toString(16)}/128 -p udp -j REJECT --reject-with ${with_}`;
+  for (const [family, make, inert] of [
+    [4, rule, 'icmp-port-unreachable'],
+    [6, rule6, 'icmp6-port-unreachable'],
+  ] as const) {
+    for (const bad of [[0], [40], [79], [10, 60]]) {
+      const lines = ['*filter', ':INPUT ACCEPT [0:0]', ':FW - [0:0]', '-A INPUT -j FW'];
+      for (let n = 0; n < 80; n++) lines.push(make(n, bad.includes(n) ? 'tcp-reset' : inert));
+      lines.push('COMMIT', '');
+      const text = lines.join('\n');
+      assertSame(text, family, `IPv${family}, tcp-reset at ${bad}`);
+      const doc = parseSave(text, { family });
+      const found = analyze(doc).filter((d) => d.code === 'extension-needs-protocol');
+      assert.deepEqual(
+        found.map((d) => d.span.line),
+        bad.map((n) => n + 4),
+        `IPv${family}: each tcp-reset reported, no other rule`,
+      );
+    }
+  }
+});

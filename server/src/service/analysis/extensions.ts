@@ -212,6 +212,36 @@ function restricted(spec: ExtensionSpec): boolean {
 
 const VALUE_RESTRICTED = new Set(VALUE_RESTRICTIONS.map((r) => r.name));
 
+/**
+ * When these checks read option values only through VALUE_RESTRICTIONS: the first argument of
+ * each option such a restriction reads, with whether a value makes it apply. Undefined when they
+ * read values otherwise (TCPMSS looks for a SYN test in the tcp match).
+ */
+export function valueDependentArgs(
+  rule: Rule,
+): { arg: OptionUse['args'][number]; applies: (arg: string) => boolean }[] | undefined {
+  const out: { arg: OptionUse['args'][number]; applies: (arg: string) => boolean }[] = [];
+  const t = rule.target;
+  if (t?.name === 'TCPMSS') return undefined;
+  const uses: { kind: 'match' | 'target'; name: string; options: readonly OptionUse[] }[] = rule.matches.map((m) => ({
+    kind: 'match',
+    name: m.module,
+    options: m.options,
+  }));
+  if (t?.isExtension) uses.push({ kind: 'target', name: t.name, options: t.options });
+  for (const use of uses) {
+    for (const r of VALUE_RESTRICTIONS) {
+      if (r.kind !== use.kind || r.name !== use.name) continue;
+      for (const o of use.options) {
+        if (o.name !== r.option) continue;
+        if (o.args.length !== 1) return undefined;
+        out.push({ arg: o.args[0], applies: r.applies });
+      }
+    }
+  }
+  return out;
+}
+
 /** Whether these checks read the values of the rule's options (not only which options it has). */
 export function readsValues(rule: Rule): boolean {
   for (const m of rule.matches) if (VALUE_RESTRICTED.has(m.module)) return true;

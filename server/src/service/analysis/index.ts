@@ -33,7 +33,7 @@ import {
   type TableState,
   tableStates,
 } from './memo';
-import { shapeFacts } from './shapes';
+import { shapeFacts, valuesInert } from './shapes';
 import { checkChainUnreachable } from './unreachable';
 
 const TABLE_INDEX: Record<string, number> = { raw: 0, mangle: 1, nat: 2, filter: 3, security: 4 };
@@ -173,11 +173,17 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
               : undefined;
         if (facts?.clean.has(shapeKey)) continue;
         const rule = listed ?? (rows as RuleRows).ruleAt(first + i);
+        // A rule whose values make no restriction apply is as clean as its shape (see ShapeFacts).
+        const inert = facts?.valueWords !== undefined && valuesInert(facts, rule as FastRule);
+        if (inert && facts?.cleanInert.has(shapeKey)) continue;
         const before = e.length + f.length + d.length;
         e = collect(ctx, e, checkRuleExtensions, rule);
         f = collect(ctx, f, checkRuleInterfaces, rule);
         d = collect(ctx, d, checkRuleDeprecated, rule);
-        if (facts && !facts.valueSensitive && e.length + f.length + d.length === before) facts.clean.add(shapeKey);
+        if (facts && e.length + f.length + d.length === before) {
+          if (!facts.valueSensitive) facts.clean.add(shapeKey);
+          else if (inert) facts.cleanInert.add(shapeKey);
+        }
       }
       m.key = key;
       m.graphToken = graphToken;

@@ -48,6 +48,8 @@ export interface Plan {
   targetName: string;
   /** The line the shape was learned from, parsed the complete way. */
   template: Rule;
+  /** Where each word starts in the template's line (the spans of its parse point there). */
+  wordStarts: Int32Array;
   /**
    * The value word of each address and interface option of the template (-1: the option is
    * absent or its value is not one word). Their values are what can still make a rule of the
@@ -558,6 +560,7 @@ function learn(
     targetExtension: t?.isExtension ?? false,
     targetName: t && kinds[targetWord] === VERBATIM ? t.name : '',
     template: rule,
+    wordStarts: starts,
     baseWords: {
       source: wordOf(b.source),
       destination: wordOf(b.destination),
@@ -591,7 +594,7 @@ function learn(
  * its closing quote, any other at the next blank), up to the last word wanted, without building
  * any details or hashing the shape again.
  */
-function wordsAt(rule: FastRule, ks: readonly number[]): string[] | undefined {
+export function wordsAt(rule: FastRule, ks: readonly number[]): string[] | undefined {
   const raw = rule.src;
   const kinds = rule.plan.kinds;
   const n = raw.length;
