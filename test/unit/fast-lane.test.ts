@@ -497,12 +497,18 @@ test('fast lane: rules of a value-sensitive shape are checked by their values, w
     [4, rule, 'icmp-port-unreachable'],
     [6, rule6, 'icmp6-port-unreachable'],
   ] as const) {
-    for (const bad of [[0], [40], [79], [10, 60]]) {
+    for (const [bad, counters] of [
+      [[0], ''],
+      [[40], ''],
+      [[79], '[5:300] '],
+      [[10, 60], '[0:0] '],
+    ] as const) {
       const lines = ['*filter', ':INPUT ACCEPT [0:0]', ':FW - [0:0]', '-A INPUT -j FW'];
-      for (let n = 0; n < 80; n++) lines.push(make(n, bad.includes(n) ? 'tcp-reset' : inert));
+      for (let n = 0; n < 80; n++)
+        lines.push(counters + make(n, (bad as readonly number[]).includes(n) ? 'tcp-reset' : inert));
       lines.push('COMMIT', '');
       const text = lines.join('\n');
-      assertSame(text, family, `IPv${family}, tcp-reset at ${bad}`);
+      assertSame(text, family, `IPv${family}, tcp-reset at ${bad}${counters ? ', with counters' : ''}`);
       const doc = parseSave(text, { family });
       const found = analyze(doc).filter((d) => d.code === 'extension-needs-protocol');
       assert.deepEqual(
