@@ -49,7 +49,7 @@ export interface ColumnarCounts {
 /** The distinct fast-lane shapes with a line pattern among the rules of a parse. */
 export function learnedPlans(commands: readonly unknown[]): Plan[] {
   const seen = new Set<Plan>();
-  for (const c of commands) if (c instanceof FastRule && c.plan.regex !== undefined) seen.add(c.plan);
+  for (const c of commands) if (c instanceof FastRule && c.plan.patterns !== undefined) seen.add(c.plan);
   return [...seen];
 }
 
@@ -197,7 +197,7 @@ export function columnarPass(text: string, plans: readonly Plan[], own = false):
   // The parser's choice of pattern (see LinePatterns; the chain names' lengths are left unchecked:
   // a name this pass looks up was declared by a line of at most 28 characters).
   const tryShape = (shape: Shape, from: number, end: number): boolean => {
-    const patterns = shape.plan.regex as LinePatterns;
+    const patterns = shape.plan.patterns as LinePatterns;
     const re = end - from <= patterns.looseUpTo ? patterns.loose : patterns.strict;
     re.lastIndex = from;
     return re.test(text);

@@ -73,8 +73,8 @@ export interface Plan {
   lastTargetAt: number;
   /** The family the shape was learned for (its value checks depend on it). */
   family: Family;
-  /** The whole line as one pattern (lineRegex.ts), or undefined when the shape has none. */
-  regex: LinePatterns | undefined;
+  /** The whole line as one pattern, strict and loose (lineRegex.ts), or undefined when the shape has none. */
+  patterns: LinePatterns | undefined;
   /** The shape of the fast-lane line that followed a line of this shape last time. */
   next: Plan | undefined;
 }
@@ -366,11 +366,16 @@ let matchedTarget: string | undefined;
 function byRecentPattern(ctx: FastRuleContext, from: number, end: number): Plan | undefined {
   const family = ctx.family;
   const guess = lastPlan?.next;
-  if (guess !== undefined && guess.regex !== undefined && guess.family === family && byPattern(guess, ctx, from, end))
+  if (
+    guess !== undefined &&
+    guess.patterns !== undefined &&
+    guess.family === family &&
+    byPattern(guess, ctx, from, end)
+  )
     return guess;
   for (let i = 0; i < recent.length; i++) {
     const p = recent[i];
-    if (p === guess || p.regex === undefined || p.family !== family) continue;
+    if (p === guess || p.patterns === undefined || p.family !== family) continue;
     if (byPattern(p, ctx, from, end)) return p;
   }
   return undefined;
@@ -386,7 +391,7 @@ function byRecentPattern(ctx: FastRuleContext, from: number, end: number): Plan 
 function byPattern(plan: Plan, ctx: FastRuleContext, from: number, end: number): boolean {
   const text = ctx.doc;
   const family = ctx.family;
-  const patterns = plan.regex as LinePatterns;
+  const patterns = plan.patterns as LinePatterns;
   // The loose pattern leaves the lengths of the chain names to check here (see LinePatterns).
   const loose = end - from <= patterns.looseUpTo;
   const re = loose ? patterns.loose : patterns.strict;
@@ -572,10 +577,10 @@ function learn(
     lastTargetCtx: undefined,
     lastTargetAt: 0,
     family,
-    regex: undefined,
+    patterns: undefined,
     next: undefined,
   };
-  plan.regex = lineRegex(plan, family, JUMP_NAME);
+  plan.patterns = lineRegex(plan, family, JUMP_NAME);
   if (others) others.push(plan);
   else {
     if (plans.size >= MAX_PLANS) plans.clear();
