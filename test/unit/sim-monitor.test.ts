@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseDocument } from '../../server/src/service/document';
+import { parseSave } from '../../server/src/service/parser/save';
 import { type HostSpec, type PacketSpec, simulate } from '../../server/src/service/simulator/index';
 import { REPO_ROOT } from '../helpers/paths';
 
@@ -80,4 +81,45 @@ test('xtables-monitor --trace for IPv6: PACKET line as the tool prints it before
     rec[0].replace(/LEN=\d+ (.*)FLOWLBL=\d+/, 'LEN=* $1FLOWLBL=*'),
   );
   assert.ok(sim[1].startsWith(rec[1]), `${sim[1]} does not start with ${rec[1]}`);
+});
+
+test('xtables-monitor --trace: rule handles are the same for rules read into rows and for rule objects', () => {
+  // nft handles count every kernel rule before a rule (address lists expanded) in file order. The
+  // pattern lane keeps most rules of a big ruleset in rows, whose handles are counted from their
+  // lines' words (compile.ts, nftHandles): the complete parse, which makes every rule an object,
+  // must print the same lines, for a packet that reaches a late rule past address lists.
+  const lines = ['*raw', ':PREROUTING ACCEPT [0:0]', '-A PREROUTING -s 10.99.0.9/32 -j TRACE', 'COMMIT', '*filter'];
+  lines.push(':INPUT DROP [0:0]', ':LATE - [0:0]', ':MID - [0:0]');
+  // Chain by chain, as iptables-save writes them (then each chain's rules stay rows).
+  const rules: string[] = [];
+  const mid: string[] = [];
+  for (let i = 0; i < 300; i++) {
+    const list = i % 3 === 0 ? `10.50.${i & 255}.1,10.51.${i & 255}.1,10.52.${i & 255}.1` : `10.50.${i & 255}.2`;
+    rules.push(`-A INPUT -s ${list} -d 10.99.0.1/32 -p tcp -m tcp --dport ${1000 + i} -j ACCEPT`);
+    if (i % 50 === 0)
+      mid.push(`-A MID -s ${list},10.53.0.${i & 255} -d 10.99.0.1/32 -p udp -m udp --dport ${i} -j ACCEPT`);
+  }
+  rules.push('-A INPUT -p tcp -m tcp --dport 8080 -j MID', ...mid, '-A MID -p tcp -m tcp --dport 8080 -j LATE');
+  rules.push('-A LATE -s 10.99.0.0/24,10.98.0.0/24 -p tcp -m tcp --dport 8080 -j ACCEPT');
+  const text = [...lines, ...rules, 'COMMIT', ''].join('\n');
+  const syn: PacketSpec = { ...peer, name: 'syn', proto: 'tcp', sport: 33476, dport: 8080, flags: 'S', len: 60 };
+  const monitor = (fast: boolean) => {
+    const doc = parseSave(text, { family: 4, fast });
+    const r = simulate({ doc, host: HOST, packets: [syn], backend: 'nft' });
+    assert.deepEqual(r.errors, []);
+    return r.packets[0].monitor_lines.map(mask);
+  };
+  const fast = monitor(true);
+  // 3 chains take handles 1-3. Before the jump to MID come 300 INPUT rules (100 lists of 3
+  // addresses: 500 kernel rules): it is handle 4 + 500 = 0x1f8. Then 6 MID rules (lists of 4 for
+  // i = 0 and 150, of 2 for the others: 16), so MID's jump is 0x1f9 + 16 = 0x209, LATE's rule 0x20a.
+  assert.ok(
+    fast.some((l) => l.includes('filter:INPUT:rule:0x1f8:JUMP:MID')),
+    fast.join('\n'),
+  );
+  assert.ok(
+    fast.some((l) => l.includes('filter:LATE:rule:0x20a:ACCEPT')),
+    fast.join('\n'),
+  );
+  assert.deepEqual(fast, monitor(false));
 });

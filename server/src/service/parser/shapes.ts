@@ -609,19 +609,11 @@ export function wordsAt(rule: FastRule, ks: readonly number[]): string[] | undef
   for (const k of ks) {
     if (k < j || k >= kinds.length) return undefined;
     for (;;) {
-      while (i < n && raw.charCodeAt(i) === 32) i++;
-      if (i >= n) return undefined;
       const quoted = kinds[j] === QUOTED;
-      let e: number;
-      if (quoted) {
-        e = raw.indexOf('"', i + 1) + 1;
-        if (e === 0) return undefined;
-      } else {
-        e = raw.indexOf(' ', i);
-        if (e < 0) e = n;
-      }
+      const e = nextWordEnd(raw, i, n, quoted);
+      if (e < 0) return undefined;
       if (j++ === k) {
-        out.push(quoted ? raw.slice(i + 1, e - 1) : raw.slice(i, e));
+        out.push(quoted ? raw.slice(wordFrom + 1, e - 1) : raw.slice(wordFrom, e));
         i = e;
         break;
       }
@@ -629,6 +621,52 @@ export function wordsAt(rule: FastRule, ks: readonly number[]): string[] | undef
     }
   }
   return out;
+}
+
+/**
+ * How many commas word k of row r of `rows` holds (the addresses of a -s/-d list less one), read
+ * in the document's text as wordsAt reads a line, without cutting anything out; -1 when the line
+ * does not hold the word.
+ */
+export function rowWordCommas(rows: RuleRows, r: number, k: number): number {
+  const doc = rows.ctx.doc;
+  const kinds = rows.plan[r].kinds;
+  const from = rows.from[r];
+  let n = doc.indexOf('\n', from);
+  if (n < 0) n = doc.length;
+  let i = doc.charCodeAt(from) === 91 /* [ */ ? countersEnd(doc, from) : from;
+  if (i === 0 && from > 0) return -1;
+  for (let j = 0; j <= k && j < kinds.length; j++) {
+    const e = nextWordEnd(doc, i, n, kinds[j] === QUOTED);
+    if (e < 0) return -1;
+    if (j === k) {
+      // Within the word only: indexOf would search on through the rest of the document.
+      let commas = 0;
+      for (let c = wordFrom; c < e; c++) if (doc.charCodeAt(c) === 44 /* , */) commas++;
+      return commas;
+    }
+    i = e;
+  }
+  return -1;
+}
+
+/** Where the word nextWordEnd found last starts. */
+let wordFrom = 0;
+
+/**
+ * The end of the next word of text[..n) from i (past blanks; a quoted word ends past its closing
+ * quote, any other at the next blank), its start left in wordFrom; -1 when there is none.
+ */
+function nextWordEnd(text: string, i: number, n: number, quoted: boolean): number {
+  while (i < n && text.charCodeAt(i) === 32) i++;
+  if (i >= n) return -1;
+  wordFrom = i;
+  if (quoted) {
+    const e = text.indexOf('"', i + 1) + 1;
+    return e === 0 || e > n ? -1 : e;
+  }
+  const e = text.indexOf(' ', i);
+  return e < 0 || e > n ? n : e;
 }
 
 /** The address and interface options of a rule (-s -d -i -o). */

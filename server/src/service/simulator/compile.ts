@@ -8,9 +8,9 @@
  * is cached per parsed document (WeakMap), so repeated simulations never re-parse or re-compile.
  */
 import type { Chain, Family, ParsedDocument, Rule, Ruleset } from '../model';
-import { isDeclared, rowsOf } from '../parser/chain';
-import { FastRule } from '../parser/fastRule';
-import { type BaseValue, baseValues } from '../parser/shapes';
+import { isDeclared, rowsOf, ruleCount } from '../parser/chain';
+import { FastRule, type RuleRows } from '../parser/fastRule';
+import { type BaseValue, baseValues, rowWordCommas } from '../parser/shapes';
 import type { AddrMask } from '../registry/argtypes';
 import { STANDARD_VERDICTS } from '../registry/index';
 import { all, type MatchFn, type RuleRef } from './context';
@@ -128,7 +128,7 @@ export class CChain {
   /** The nft handle of the rule at position `i` (what `xtables-monitor --trace` prints). */
   handle(i: number): number {
     const s = this.slots[i];
-    return (nftHandles(this.table).get(s.rule) ?? 0) + s.part;
+    return (nftHandles(this.table)[s.rule.line] ?? 0) + s.part;
   }
 
   /** Compiles every rule now (validation: all option errors become known). */
@@ -175,33 +175,46 @@ export interface CTable {
   chains: CChains;
   /** The table as parsed (for nft handles). */
   source?: { chains: Map<string, Chain> };
-  handles?: Map<Rule, number>;
+  /** The nft handle of the rule on each line (0: no rule there), once worked out. */
+  handles?: Int32Array;
 }
 
 /**
  * nft rule handles as iptables-nft-restore creates them: one counter per table, first taken by the
- * chains (declared, or built-in chains that have rules), then by the rules in file order.
+ * chains (declared, or built-in chains that have rules), then by the rules in file order, each
+ * taking one per kernel rule (address lists expanded). By line: a table's rules are on distinct
+ * lines. Rules still in rows are counted from their lines' address words, without a rule object
+ * (a kube-proxy table has tens of thousands; a traced packet visits a handful).
  */
-function nftHandles(t: CTable): Map<Rule, number> {
+function nftHandles(t: CTable): Int32Array {
   if (t.handles) return t.handles;
-  const m = new Map<Rule, number>();
-  const src = t.source;
-  if (src) {
-    let chains = 0;
-    const rules: Rule[] = [];
-    for (const ch of src.chains.values()) {
-      if (isDeclared(ch) || ch.rules.length > 0) chains++;
-      for (const r of ch.rules) rules.push(r);
-    }
-    rules.sort((a, b) => a.line - b.line);
-    let next = chains + 1;
-    for (const r of rules) {
-      m.set(r, next);
-      next += expandedCount(r);
-    }
+  const chains = t.source?.chains;
+  // Kernel rules per line (a table's rules are on distinct lines), then handles in line order.
+  let last = -1;
+  let declared = 0;
+  for (const ch of chains?.values() ?? []) {
+    if (isDeclared(ch) || ruleCount(ch) > 0) declared++;
+    const rc = rowsOf(ch);
+    if (rc !== undefined) {
+      if (rc.rowEnd > rc.rowStart) last = Math.max(last, rc.rows.line[rc.rowEnd - 1]);
+    } else for (const rule of ch.rules) last = Math.max(last, rule.line);
   }
-  t.handles = m;
-  return m;
+  const perLine = new Int32Array(last + 1);
+  for (const ch of chains?.values() ?? []) {
+    const rc = rowsOf(ch);
+    if (rc !== undefined)
+      for (let r = rc.rowStart; r < rc.rowEnd; r++) perLine[rc.rows.line[r]] += rowExpandedCount(rc.rows, r);
+    else for (const rule of ch.rules) perLine[rule.line] += expandedCount(rule);
+  }
+  const handles = new Int32Array(last + 1);
+  let next = declared + 1;
+  for (let ln = 0; ln <= last; ln++) {
+    if (perLine[ln] === 0) continue;
+    handles[ln] = next;
+    next += perLine[ln];
+  }
+  t.handles = handles;
+  return handles;
 }
 
 export interface CompiledRuleset {
@@ -262,6 +275,25 @@ function layOut(chain: Chain): Slot[] {
     for (const sa of ss) for (const da of ds) slots.push({ rule, src: sa, dst: da, dstNegated, part: part++ });
   }
   return slots;
+}
+
+/**
+ * expandedCount of row r of `rows`: one kernel rule per address of its -s list times one per
+ * address of its -d list, read from the line's words (a list the pattern lane took is plain
+ * addresses, one per comma-separated part).
+ */
+function rowExpandedCount(rows: RuleRows, r: number): number {
+  const plan = rows.plan[r];
+  const tb = plan.template.base;
+  let n = 1;
+  for (const key of ['source', 'destination'] as const) {
+    if (tb[key] === undefined) continue;
+    const k = plan.baseWords[key];
+    const commas = k < 0 ? -1 : rowWordCommas(rows, r, k);
+    if (commas < 0) return expandedCount(rows.ruleAt(r));
+    n *= commas + 1;
+  }
+  return n;
 }
 
 function expandedCount(rule: Rule): number {
