@@ -17,6 +17,7 @@ import type { Command, Diagnostic, Family, OptionUse, Rule } from '../../server/
 import { FastRule } from '../../server/src/service/parser/fastRule';
 import { cachedLine, parseSave } from '../../server/src/service/parser/save';
 import { baseValues, fastBaseValues, forgetShapes, laneCounts } from '../../server/src/service/parser/shapes';
+import { inferHost } from '../../server/src/service/simulator/infer';
 import { CORPUS } from '../helpers/paths';
 import { mulberry32 } from '../helpers/rng';
 import { readVerdicts } from '../helpers/verdicts';
@@ -518,4 +519,37 @@ test('fast lane: rules of a value-sensitive shape are checked by their values, w
       );
     }
   }
+});
+
+test('fast lane: the simulator infers the same host from rules still in rows as from rule objects', (t) => {
+  // inferHost passes over the rules whose shape names no interface without making their objects
+  // (simulator/infer.ts): it must find what it finds when every rule is an object.
+  const texts: [string, Family][] = corpusFiles.map((f) => [readFileSync(f.path, 'utf8'), f.family]);
+  const lines = ['*nat', ':POSTROUTING ACCEPT [0:0]', ':SVC - [0:0]', '*filter', ':FORWARD DROP [0:0]', ':FW - [0:0]'];
+  const nat: string[] = [];
+  const filter: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    nat.push(
+      `-A SVC -d 10.96.${i & 255}.1/32 -p tcp -m tcp --dport ${1000 + i} -j DNAT --to-destination 10.1.0.${i & 255}`,
+    );
+    if (i % 40 === 39) nat.push(`-A POSTROUTING -s 10.${i & 255}.0.0/16 -o uplink${i} -j MASQUERADE`);
+    filter.push(`-A FW -s 10.2.${i & 255}.0/24 -p udp -m udp --dport ${i} -j ACCEPT`);
+    if (i % 50 === 7) filter.push(`-A FORWARD -i lan${i} -s 172.16.${i & 255}.0/24 -j FW`);
+  }
+  nat.sort((a, b) => a.split(' ')[1].localeCompare(b.split(' ')[1]));
+  filter.sort((a, b) => a.split(' ')[1].localeCompare(b.split(' ')[1]));
+  const generated = [...lines.slice(0, 3), ...nat, 'COMMIT', ...lines.slice(3), ...filter, 'COMMIT', ''].join('\n');
+  texts.push([generated, 4], [generateKubeRuleset({ services: 120 }).text, 4]);
+  if (corpusFiles.length === 0) t.diagnostic(`corpus not found at ${CORPUS}: generated rulesets only`);
+  for (const [text, family] of texts) {
+    const fast = inferHost(parseSave(text, { family }));
+    const complete = inferHost(parseSave(text, { family, fast: false }));
+    assert.deepEqual(fast, complete);
+  }
+  const g = inferHost(parseSave(generated, { family: 4 }));
+  assert.deepEqual(
+    g.host.interfaces?.map((i) => i.name),
+    ['uplink39', 'uplink79', 'uplink119', 'uplink159', 'uplink199', 'lan7', 'lan57', 'lan107', 'lan157'],
+  );
+  assert.equal(g.host.forwarding, true);
 });

@@ -5,7 +5,9 @@
  * forwarding on when the FORWARD chains have rules. Every guess is listed in `notes`.
  */
 import type { ParsedDocument, Rule } from '../model';
-import { type BaseValue, baseValues } from '../parser/shapes';
+import { rowsOf, ruleCount } from '../parser/chain';
+import { FastRule } from '../parser/fastRule';
+import { type BaseValue, baseValues, type Plan } from '../parser/shapes';
 import type { AddrMask } from '../registry/argtypes';
 import { formatIPv4, prefixMask } from './addr';
 import type { HostSpec } from './types';
@@ -34,9 +36,21 @@ export function inferHost(doc: ParsedDocument): { host: HostSpec; notes: string[
     if (iname && s && !subnets.has(iname)) subnets.set(iname, { addr: s.addr, len: s.prefix });
     if (oname && d && !subnets.has(oname)) subnets.set(oname, { addr: d.addr, len: d.prefix });
     if (oname && r.target && ['MASQUERADE', 'SNAT'].includes(r.target.name)) uplink = uplink ?? oname;
-    if (r.chain === 'FORWARD') forwarding = true;
   };
-  for (const t of rs?.tables.values() ?? []) for (const c of t.chains.values()) for (const r of c.rules) visit(r);
+  // Only a rule that names an interface (-i/-o) tells more than that its chain has rules. A
+  // fast-lane rule's shape says whether it does, so the rules of the others (most of a kube-proxy
+  // ruleset, many still rows) are passed over without an object or their values.
+  const namesInterface = (plan: Plan) =>
+    plan.template.base.inInterface !== undefined || plan.template.base.outInterface !== undefined;
+  for (const t of rs?.tables.values() ?? []) {
+    for (const c of t.chains.values()) {
+      if (c.name === 'FORWARD' && ruleCount(c) > 0) forwarding = true;
+      const rc = rowsOf(c);
+      if (rc !== undefined) {
+        for (let r = rc.rowStart; r < rc.rowEnd; r++) if (namesInterface(rc.rows.plan[r])) visit(rc.rows.ruleAt(r));
+      } else for (const r of c.rules) if (!(r instanceof FastRule) || namesInterface(r.plan)) visit(r);
+    }
+  }
   if (names.size === 0) {
     names.add('eth0');
     notes.push('the ruleset names no interface: assumed one uplink eth0');
