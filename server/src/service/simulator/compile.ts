@@ -222,8 +222,6 @@ export interface CompiledRuleset {
   tables: Map<string, CTable>;
   /** Option errors found so far (rules are compiled lazily; `compileAll` finds them all). */
   errors: string[];
-  /** Kernel rules (address lists expanded; counted on first read). */
-  readonly ruleCount: number;
   /** Some rule needs connection tracking (without one, the namespace runs no conntrack and no NAT). */
   conntrack: boolean;
 }
@@ -471,19 +469,10 @@ function needsConntrack(rule: Rule): boolean {
 
 /** Builds the skeleton of every table and chain (rules are laid out and compiled on first use). */
 export function compileRuleset(rs: Ruleset): CompiledRuleset {
-  let count: number | undefined;
   const out: CompiledRuleset = {
     family: rs.family,
     tables: new Map(),
     errors: [],
-    get ruleCount() {
-      if (count === undefined) {
-        count = 0;
-        for (const t of rs.tables.values())
-          for (const ch of t.chains.values()) for (const r of ch.rules) count += expandedCount(r);
-      }
-      return count;
-    },
     conntrack: false,
   };
   for (const [tname, table] of rs.tables) {
