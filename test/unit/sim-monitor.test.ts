@@ -123,3 +123,27 @@ test('xtables-monitor --trace: rule handles are the same for rules read into row
   );
   assert.deepEqual(fast, monitor(false));
 });
+
+test('xtables-monitor --trace: rules a shell loop adds on one line take handles one after another', () => {
+  const text = [
+    '#!/bin/sh',
+    'iptables -t raw -A PREROUTING -s 10.99.0.9 -j TRACE',
+    'for p in 1 2 3; do iptables -A INPUT -p tcp --dport 100$p -j ACCEPT; done',
+    'iptables -A INPUT -p tcp --dport 8080 -j ACCEPT',
+    '',
+  ].join('\n');
+  const doc = parseDocument(text, { languageId: 'shellscript' });
+  const r = simulate({
+    doc,
+    host: HOST,
+    packets: [{ ...peer, name: 'syn', proto: 'tcp', sport: 4000, dport: 1002, flags: 'S' }],
+    backend: 'nft',
+  });
+  assert.deepEqual(r.errors, []);
+  // INPUT takes handle 1, the loop's rules 2, 3 and 4: the second one is 0x3.
+  const lines = r.packets[0].monitor_lines;
+  assert.ok(
+    lines.some((l) => l.includes('filter:INPUT:rule:0x3:ACCEPT')),
+    lines.join('\n'),
+  );
+});

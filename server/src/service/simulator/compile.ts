@@ -128,7 +128,8 @@ export class CChain {
   /** The nft handle of the rule at position `i` (what `xtables-monitor --trace` prints). */
   handle(i: number): number {
     const s = this.slots[i];
-    return (nftHandles(this.table)[s.rule.line] ?? 0) + s.part;
+    const h = nftHandles(this.table);
+    return ((h instanceof Map ? h.get(s.rule) : h[s.rule.line]) ?? 0) + s.part;
   }
 
   /** Compiles every rule now (validation: all option errors become known). */
@@ -175,21 +176,24 @@ export interface CTable {
   chains: CChains;
   /** The table as parsed (for nft handles). */
   source?: { chains: Map<string, Chain> };
-  /** The nft handle of the rule on each line (0: no rule there), once worked out. */
-  handles?: Int32Array;
+  /**
+   * The nft handles once worked out: of the rule on each line (0: no rule there), or, when some
+   * line holds more than one rule (a shell script's loop or `;`), of each rule.
+   */
+  handles?: Int32Array | Map<Rule, number>;
 }
 
 /**
  * nft rule handles as iptables-nft-restore creates them: one counter per table, first taken by the
  * chains (declared, or built-in chains that have rules), then by the rules in file order, each
- * taking one per kernel rule (address lists expanded). By line: a table's rules are on distinct
- * lines. Rules still in rows are counted from their lines' address words, without a rule object
- * (a kube-proxy table has tens of thousands; a traced packet visits a handful).
+ * taking one per kernel rule (address lists expanded). Worked out by line, where each rule has a
+ * line of its own (always in iptables-save text): rules still in rows are then counted from their
+ * lines' address words, without a rule object (a kube-proxy table has tens of thousands; a traced
+ * packet visits a handful). Else by rule, in line order.
  */
-function nftHandles(t: CTable): Int32Array {
+function nftHandles(t: CTable): Int32Array | Map<Rule, number> {
   if (t.handles) return t.handles;
   const chains = t.source?.chains;
-  // Kernel rules per line (a table's rules are on distinct lines), then handles in line order.
   let last = -1;
   let declared = 0;
   for (const ch of chains?.values() ?? []) {
@@ -199,12 +203,22 @@ function nftHandles(t: CTable): Int32Array {
       if (rc.rowEnd > rc.rowStart) last = Math.max(last, rc.rows.line[rc.rowEnd - 1]);
     } else for (const rule of ch.rules) last = Math.max(last, rule.line);
   }
+  // Kernel rules per line, then handles in line order.
   const perLine = new Int32Array(last + 1);
+  let shared = false;
   for (const ch of chains?.values() ?? []) {
     const rc = rowsOf(ch);
     if (rc !== undefined)
       for (let r = rc.rowStart; r < rc.rowEnd; r++) perLine[rc.rows.line[r]] += rowExpandedCount(rc.rows, r);
-    else for (const rule of ch.rules) perLine[rule.line] += expandedCount(rule);
+    else
+      for (const rule of ch.rules) {
+        if (perLine[rule.line] !== 0) shared = true;
+        perLine[rule.line] += expandedCount(rule);
+      }
+  }
+  if (shared) {
+    t.handles = handlesByRule(chains, declared);
+    return t.handles;
   }
   const handles = new Int32Array(last + 1);
   let next = declared + 1;
@@ -215,6 +229,20 @@ function nftHandles(t: CTable): Int32Array {
   }
   t.handles = handles;
   return handles;
+}
+
+/** nftHandles of each rule object, in line order (rules of one line in the order of their chains). */
+function handlesByRule(chains: Map<string, Chain> | undefined, declared: number): Map<Rule, number> {
+  const rules: Rule[] = [];
+  for (const ch of chains?.values() ?? []) for (const r of ch.rules) rules.push(r);
+  rules.sort((a, b) => a.line - b.line);
+  const m = new Map<Rule, number>();
+  let next = declared + 1;
+  for (const r of rules) {
+    m.set(r, next);
+    next += expandedCount(r);
+  }
+  return m;
 }
 
 export interface CompiledRuleset {
