@@ -33,6 +33,7 @@ import { FastRule } from '../../server/src/service/parser/fastRule';
 import type { LinePatterns } from '../../server/src/service/parser/lineRegex';
 import { CHAIN_LINE } from '../../server/src/service/parser/save';
 import { type Plan, sameChars, VERBATIM } from '../../server/src/service/parser/shapes';
+import { MAX_CHAIN_NAME } from '../../server/src/service/registry/argtypes';
 
 export interface ColumnarCounts {
   /** Rule lines (`-A`). */
@@ -301,7 +302,7 @@ export function columnarPass(text: string, plans: readonly Plan[], own = false):
     } else if (c === 58 /* : */ && chains !== undefined) {
       CHAIN_LINE.lastIndex = start;
       const sp = CHAIN_LINE.test(text) ? text.indexOf(' ', start + 1) : -1;
-      if (sp >= 0 && sp - start <= 29) chains.add(text, start + 1, sp);
+      if (sp >= 0 && sp - start - 1 <= MAX_CHAIN_NAME) chains.add(text, start + 1, sp);
       else otherLines++;
     } else if (c === 42 /* * */) {
       chains = own ? new SpanNames() : new MapNames();

@@ -223,12 +223,8 @@ export function valueDependentArgs(
   const out: { arg: OptionUse['args'][number]; applies: (arg: string) => boolean }[] = [];
   const t = rule.target;
   if (t?.name === 'TCPMSS') return undefined;
-  const uses: { kind: 'match' | 'target'; name: string; options: readonly OptionUse[] }[] = rule.matches.map((m) => ({
-    kind: 'match',
-    name: m.module,
-    options: m.options,
-  }));
-  if (t?.isExtension) uses.push({ kind: 'target', name: t.name, options: t.options });
+  const uses = rule.matches.map(matchUse);
+  if (t?.isExtension) uses.push(targetUse(t));
   for (const use of uses) {
     for (const r of VALUE_RESTRICTIONS) {
       if (r.kind !== use.kind || r.name !== use.name) continue;
