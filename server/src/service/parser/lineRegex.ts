@@ -136,7 +136,8 @@ export interface ShapeWords {
 
 /**
  * The patterns of a shape's lines (sticky, from where the line's words start, after any counters,
- * to its end: a line break or the end of the text).
+ * to its end: a line break or the end of the text; a match of a line whose last word is a chain
+ * target ends where that word starts, the rest of the line matched in a lookahead).
  * - `strict` decides alone: it matches exactly the lines whose words pass their checks.
  * - `loose` is the same without its long counted repetitions: the chain name after -A and a
  *   chain target (the last word) of any length, and each value with a bound of LOOSE_BOUND or
@@ -197,9 +198,16 @@ export function lineRegex(shape: ShapeWords, family: Family, jumpName: ArgSpec):
     }
   }
   // Each ends at a line break or the end of the text: it also reads a line in place in a document.
+  // A chain target (a value: the last word) is matched in a lookahead, so that a match ends where
+  // the target starts: the caller finds it there (lastIndex) without looking for the blank before it.
+  const whole = (words: string[]) => {
+    if (t < 0 || kinds[t] === 2) return new RegExp(` *${words.join(' ')}(?=\n|$)`, 'y');
+    const target = words.pop();
+    return new RegExp(` *${words.join(' ')} (?=${target}(?=\n|$))`, 'y');
+  };
   return {
-    strict: new RegExp(` *${strict.join(' ')}(?=\n|$)`, 'y'),
-    loose: new RegExp(` *${loose.join(' ')}(?=\n|$)`, 'y'),
+    strict: whole(strict),
+    loose: whole(loose),
     looseUpTo: bound === Number.POSITIVE_INFINITY ? MAX_LINE : fixed + bound,
   };
 }

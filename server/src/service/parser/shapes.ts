@@ -404,10 +404,8 @@ function byPattern(plan: Plan, ctx: FastRuleContext, from: number, end: number):
   let e = text.indexOf(' ', s);
   if (e < 0 || e > end) e = end;
   const targetValue = plan.targetWord >= 0 && plan.kinds[plan.targetWord] !== VERBATIM;
-  // The target, a value, is the last word (a blank is before it: the line has more words). A
-  // loop: `lastIndexOf` is a call into the runtime, some 2,000 instructions.
-  let t = end;
-  if (targetValue) while (text.charCodeAt(t - 1) !== 32) t--;
+  // The target, a value, is the last word: the match ended where it starts (see LinePatterns).
+  const t = targetValue ? re.lastIndex : end;
   if (loose && (e - s > MAX_CHAIN_NAME || end - t > MAX_CHAIN_NAME)) return false;
   let chain: string;
   if (
