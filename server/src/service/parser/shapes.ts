@@ -77,6 +77,10 @@ export interface Plan {
   patterns: LinePatterns | undefined;
   /** The shape of the fast-lane line that followed a line of this shape last time. */
   next: Plan | undefined;
+  /** The shape that followed before `next` did (lines of a shape are often followed by either of two). */
+  next2: Plan | undefined;
+  /** About the mean length of the shape's lines read by pattern (0: none yet): which of two guesses to try first. */
+  meanLength: number;
 }
 
 /** Argument type standing for a jump or goto target that is not an extension (a chain name). */
@@ -107,8 +111,11 @@ let lastPlan: Plan | undefined;
 const recent: Plan[] = [];
 const RECENT = 6;
 
-/** How many rule lines each way of the fast lane took (for tests and measurements). */
-export const laneCounts = { pattern: 0, words: 0 };
+/**
+ * How many rule lines each way of the fast lane took, and how many line patterns were tried (for
+ * tests and measurements).
+ */
+export const laneCounts = { pattern: 0, words: 0, tries: 0 };
 
 /** Plans by shape hash (a few when hashes collide); a number counts failed attempts to learn. */
 const plans = new Map<number, Plan[] | number>();
@@ -329,7 +336,10 @@ export function useChainName(name: string): void {
 
 /** Notes that a line of `plan` follows the previous fast-lane line. */
 function follows(plan: Plan): void {
-  if (lastPlan !== undefined) lastPlan.next = plan;
+  if (lastPlan !== undefined && lastPlan.next !== plan) {
+    lastPlan.next2 = lastPlan.next;
+    lastPlan.next = plan;
+  }
   lastPlan = plan;
   if (recent[0] === plan) return;
   let i = recent.indexOf(plan);
@@ -365,7 +375,20 @@ let matchedTarget: string | undefined;
  */
 function byRecentPattern(ctx: FastRuleContext, from: number, end: number): Plan | undefined {
   const family = ctx.family;
-  const guess = lastPlan?.next;
+  // The two shapes that followed the previous line's shape last, the one whose lines are about
+  // as long as this one first (a kube-proxy service chain's line is followed by another
+  // `statistic` line or by its last line, an endpoint's by a tcp or a udp DNAT line: trying the
+  // wrong one first reads most of the line in vain).
+  let guess = lastPlan?.next;
+  let other = lastPlan?.next2;
+  if (guess !== undefined && other !== undefined) {
+    const len = end - from;
+    if (Math.abs(other.meanLength - len) < Math.abs(guess.meanLength - len)) {
+      const g = guess;
+      guess = other;
+      other = g;
+    }
+  }
   if (
     guess !== undefined &&
     guess.patterns !== undefined &&
@@ -373,9 +396,16 @@ function byRecentPattern(ctx: FastRuleContext, from: number, end: number): Plan 
     byPattern(guess, ctx, from, end)
   )
     return guess;
+  if (
+    other !== undefined &&
+    other.patterns !== undefined &&
+    other.family === family &&
+    byPattern(other, ctx, from, end)
+  )
+    return other;
   for (let i = 0; i < recent.length; i++) {
     const p = recent[i];
-    if (p === guess || p.patterns === undefined || p.family !== family) continue;
+    if (p === guess || p === other || p.patterns === undefined || p.family !== family) continue;
     if (byPattern(p, ctx, from, end)) return p;
   }
   return undefined;
@@ -396,6 +426,7 @@ function byPattern(plan: Plan, ctx: FastRuleContext, from: number, end: number):
   const loose = end - from <= patterns.looseUpTo;
   const re = loose ? patterns.loose : patterns.strict;
   re.lastIndex = from;
+  laneCounts.tries++;
   // The pattern ends at a line break or the end of the text: that is, at `end`.
   if (!re.test(text)) return false;
   let s = from;
@@ -442,6 +473,8 @@ function byPattern(plan: Plan, ctx: FastRuleContext, from: number, end: number):
       }
     }
   }
+  const m = plan.meanLength;
+  plan.meanLength = m === 0 ? end - from : m + ((end - from - m) >> 3);
   follows(plan);
   laneCounts.pattern++;
   matchedChain = chain;
@@ -577,6 +610,8 @@ function learn(
     family,
     patterns: undefined,
     next: undefined,
+    next2: undefined,
+    meanLength: 0,
   };
   plan.patterns = lineRegex(plan, family, JUMP_NAME);
   if (others) others.push(plan);
