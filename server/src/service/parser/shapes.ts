@@ -342,6 +342,12 @@ function follows(plan: Plan): void {
   }
   lastPlan = plan;
   if (recent[0] === plan) return;
+  // Lines often alternate between two shapes: the second swaps with the first.
+  if (recent[1] === plan) {
+    recent[1] = recent[0];
+    recent[0] = plan;
+    return;
+  }
   let i = recent.indexOf(plan);
   if (i < 0) i = recent.length < RECENT ? recent.length : RECENT - 1;
   for (; i > 0; i--) recent[i] = recent[i - 1];
