@@ -376,15 +376,14 @@ let matchedChain = '';
 let matchedTarget: string | undefined;
 
 /**
- * Lines come in runs and cycles of shapes: tries, as one pattern, the shape that followed the
- * previous line's shape last time, then the shapes of the last lines, latest first.
+ * Lines come in runs and cycles of shapes: tries, as one pattern each, the two shapes that
+ * followed the previous line's shape last (see below), then the shapes of the last lines, latest
+ * first.
  */
 function byRecentPattern(ctx: FastRuleContext, from: number, end: number): Plan | undefined {
-  const family = ctx.family;
-  // The two shapes that followed the previous line's shape last, the one whose lines are about
-  // as long as this one first (a kube-proxy service chain's line is followed by another
-  // `statistic` line or by its last line, an endpoint's by a tcp or a udp DNAT line: trying the
-  // wrong one first reads most of the line in vain).
+  // Of the two, the one whose lines are about as long as this one first: a kube-proxy service
+  // chain's line is followed by another `statistic` line or by its last line, an endpoint's by a
+  // tcp or a udp DNAT line, and trying the wrong one first reads most of the line in vain.
   let guess = lastPlan?.next;
   let other = lastPlan?.next2;
   if (guess !== undefined && other !== undefined) {
@@ -395,26 +394,18 @@ function byRecentPattern(ctx: FastRuleContext, from: number, end: number): Plan 
       other = g;
     }
   }
-  if (
-    guess !== undefined &&
-    guess.patterns !== undefined &&
-    guess.family === family &&
-    byPattern(guess, ctx, from, end)
-  )
-    return guess;
-  if (
-    other !== undefined &&
-    other.patterns !== undefined &&
-    other.family === family &&
-    byPattern(other, ctx, from, end)
-  )
-    return other;
+  if (guess !== undefined && fitsPattern(guess, ctx, from, end)) return guess;
+  if (other !== undefined && fitsPattern(other, ctx, from, end)) return other;
   for (let i = 0; i < recent.length; i++) {
     const p = recent[i];
-    if (p === guess || p === other || p.patterns === undefined || p.family !== family) continue;
-    if (byPattern(p, ctx, from, end)) return p;
+    if (p !== guess && p !== other && fitsPattern(p, ctx, from, end)) return p;
   }
   return undefined;
+}
+
+/** Whether the line is a rule of `plan` (see byPattern), a shape with patterns of the line's family. */
+function fitsPattern(plan: Plan, ctx: FastRuleContext, from: number, end: number): boolean {
+  return plan.patterns !== undefined && plan.family === ctx.family && byPattern(plan, ctx, from, end);
 }
 
 /**
