@@ -196,12 +196,16 @@ export function columnarPass(text: string, plans: readonly Plan[], own = false):
   let last: Shape | undefined;
 
   // The parser's choice of pattern (see LinePatterns; the chain names' lengths are left unchecked:
-  // a name this pass looks up was declared by a line of at most 28 characters).
+  // a name this pass looks up was declared by a line of at most 28 characters). Where the match
+  // ended: where a chain target that is a value starts, as the parser reads it.
+  let matchEnd = 0;
   const tryShape = (shape: Shape, from: number, end: number): boolean => {
     const patterns = shape.plan.patterns as LinePatterns;
     const re = end - from <= patterns.looseUpTo ? patterns.loose : patterns.strict;
     re.lastIndex = from;
-    return re.test(text);
+    if (!re.test(text)) return false;
+    matchEnd = re.lastIndex;
+    return true;
   };
 
   for (let start = 0; start < n; ) {
@@ -282,7 +286,7 @@ export function columnarPass(text: string, plans: readonly Plan[], own = false):
         if (plan.targetWord >= 0 && !plan.targetExtension) {
           if (plan.kinds[plan.targetWord] === VERBATIM) target = chains.findName(plan.targetName);
           else {
-            const t = text.lastIndexOf(' ', end - 1) + 1;
+            const t = matchEnd;
             if (shape.lastLength === end - t && sameChars(text, shape.lastAt, t, end - t)) target = shape.lastId;
             else {
               target = chains.find(text, t, end);
