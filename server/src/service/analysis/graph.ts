@@ -7,7 +7,8 @@
 import type { Chain, Hook, Rule, Table } from '../model';
 import { HOOKS } from '../model';
 import { type RowChain, rowsOf, ruleCount as ruleCountOf } from '../parser/chain';
-import { FastRule, rowChainTarget } from '../parser/fastRule';
+import { FastRule, type RuleRows, rowChainTarget } from '../parser/fastRule';
+import { joinNames, NameKeys } from '../parser/nameKeys';
 
 /** Bit of each hook in a hook mask. */
 export const HOOK_BIT: Record<Hook, number> = {
@@ -122,6 +123,7 @@ export function buildGraph(table: Table): TableGraph {
     k++;
   });
   const id = new ChainIds(table, chains);
+  const resolve = resolver(names);
   const references = new Int32Array(n);
   const mask = new Uint8Array(n);
   const edgeStart = new Int32Array(n + 1);
@@ -140,11 +142,19 @@ export function buildGraph(table: Table): TableGraph {
     const first = rows !== undefined ? (chain as RowChain).rowStart : 0;
     const rules = rows !== undefined ? undefined : chain.rules;
     const count = rules !== undefined ? rules.length : ruleCountOf(chain);
+    // The rows' targets with keys are looked up all at once (see resolver).
+    const keyDest = rows !== undefined ? resolve(rows) : undefined;
     for (let i = 0; i < count; i++) {
-      const name = rows !== undefined ? rowChainTarget(rows, first + i) : chainTargetOf((rules as Rule[])[i]);
-      if (name === undefined) continue;
-      // (The table maps the name to the chain numbered just above, or to none.)
-      const dest = table.chains.get(name)?.graphIndex;
+      let dest: number | undefined;
+      const key = rows !== undefined ? rows.key[first + i] : -1;
+      if (key >= 0 && (keyDest as Int32Array)[key] >= 0) dest = (keyDest as Int32Array)[key];
+      else if (key >= 0 && (rows as RuleRows).ctx.keys?.keyed(key)) dest = undefined;
+      else {
+        const name = rows !== undefined ? rowChainTarget(rows, first + i) : chainTargetOf((rules as Rule[])[i]);
+        if (name === undefined) continue;
+        // (The table maps the name to the chain numbered just above, or to none.)
+        dest = table.chains.get(name)?.graphIndex;
+      }
       if (dest === undefined || dest < 0) {
         badJump[k] = 1;
         continue;
@@ -195,6 +205,32 @@ export function buildGraph(table: Table): TableGraph {
     mask,
     viaEdge,
     badJump,
+  };
+}
+
+/**
+ * For the rows of a table: the chain number (in `names`) each key of the rows' target names
+ * names, or -1 (see RuleRows.key). Worked out once per rows, for all their keys at once: one
+ * `Map` lookup per jump reads memory at random, and a kube-proxy table has tens of thousands.
+ */
+function resolver(names: readonly string[]): (rows: RuleRows) => Int32Array | undefined {
+  let nameKeys: NameKeys | undefined;
+  // (A table's chains share one rows object, or a few after edits.)
+  const done = new Map<RuleRows, Int32Array | undefined>();
+  return (rows) => {
+    let dest = done.get(rows);
+    if (dest !== undefined || done.has(rows)) return dest;
+    const keys = rows.ctx.keys;
+    if (keys !== undefined && keys.count > 0) {
+      if (nameKeys === undefined) {
+        // A key number per chain number (a name without a key matches nothing).
+        nameKeys = new NameKeys(names.length);
+        for (let k = 0; k < names.length; k++) nameKeys.add(names[k], 0, names[k].length);
+      }
+      dest = joinNames(nameKeys, keys);
+    }
+    done.set(rows, dest);
+    return dest;
   };
 }
 

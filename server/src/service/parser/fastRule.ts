@@ -11,14 +11,18 @@
  * all); their objects are made from the rows on first use.
  */
 import type { Command, Family, MatchUse, OptionUse, Rule, RuleBase, Span, TargetUse } from '../model';
+import { NameKeys } from './nameKeys';
 import { parseRuleLine } from './ruleLine';
 import type { Plan } from './shapes';
 
 /**
  * What the fast-lane rules read from one text in one table share: the text, the table's name and
- * the family (one object per table rather than three fields per rule).
+ * the family (one object per table rather than three fields per rule), and for rows read in place,
+ * the keys of the chain names their rules jump to (see RuleRows.key).
  */
 export class FastRuleContext {
+  keys: NameKeys | undefined = undefined;
+
   constructor(
     readonly doc: string,
     readonly table: string,
@@ -212,6 +216,12 @@ export class RuleRows {
   from: Int32Array;
   line: Int32Array;
   id: Int32Array;
+  /**
+   * The key of the chain name the row's rule jumps or goes to in ctx.keys (see nameKeys.ts),
+   * the same number for the rows of a run that name the same chain; -1 when the rule names no
+   * chain, or its row was not given one (then read target).
+   */
+  key: Int32Array;
   plan: Plan[];
   chain: string[];
   target: (string | undefined)[];
@@ -230,18 +240,29 @@ export class RuleRows {
     this.from = new Int32Array(n);
     this.line = new Int32Array(n);
     this.id = new Int32Array(n);
+    this.key = new Int32Array(n);
+    ctx.keys = new NameKeys(n);
     this.plan = new Array(n);
     this.chain = new Array(n);
     this.target = new Array(n);
   }
 
-  /** Adds a row; returns its index. */
-  add(from: number, line: number, id: number, plan: Plan, chain: string, target: string | undefined): number {
+  /** Adds a row; returns its index. `key`: see RuleRows.key. */
+  add(
+    from: number,
+    line: number,
+    id: number,
+    plan: Plan,
+    chain: string,
+    target: string | undefined,
+    key: number,
+  ): number {
     const r = this.count;
     if (r === this.from.length) this.grow();
     this.from[r] = from;
     this.line[r] = line;
     this.id[r] = id;
+    this.key[r] = key;
     this.plan[r] = plan;
     this.chain[r] = chain;
     this.target[r] = target;
@@ -251,7 +272,7 @@ export class RuleRows {
 
   /** Adds a row for a rule made already (read another way), starting at `from` in ctx.doc. */
   adopt(rule: FastRule, from: number): number {
-    const r = this.add(from, rule.line, rule.id, rule.plan, rule.chain, rule.targetName);
+    const r = this.add(from, rule.line, rule.id, rule.plan, rule.chain, rule.targetName, -1);
     if (this.objects === undefined) this.objects = [];
     this.objects[r] = rule;
     return r;
@@ -264,6 +285,7 @@ export class RuleRows {
     this.from = this.from.slice(0, n);
     this.line = this.line.slice(0, n);
     this.id = this.id.slice(0, n);
+    this.key = this.key.slice(0, n);
     this.plan = this.plan.slice(0, n);
     this.chain = this.chain.slice(0, n);
     this.target = this.target.slice(0, n);
@@ -271,7 +293,7 @@ export class RuleRows {
 
   private grow(): void {
     const size = Math.max(this.from.length * 2, this.most);
-    for (const k of ['from', 'line', 'id'] as const) {
+    for (const k of ['from', 'line', 'id', 'key'] as const) {
       const a = new Int32Array(size);
       a.set(this[k]);
       this[k] = a;

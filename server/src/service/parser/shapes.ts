@@ -71,6 +71,14 @@ export interface Plan {
    */
   lastTargetCtx: FastRuleContext | undefined;
   lastTargetAt: number;
+  /** The key of lastTarget in lastTargetCtx.keys (see RuleRows.key), or -1. */
+  lastTargetKey: number;
+  /**
+   * The key of the verbatim target name (a chain) in targetKeyCtx.keys, when it has one there
+   * (one per text and table, not per line). Cleared by endOfLines.
+   */
+  targetKey: number;
+  targetKeyCtx: FastRuleContext | undefined;
   /** The family the shape was learned for (its value checks depend on it). */
   family: Family;
   /** The whole line as one pattern, strict and loose (lineRegex.ts), or undefined when the shape has none. */
@@ -368,12 +376,16 @@ export function parseRuleAt(rows: RuleRows, start: number, end: number, ln: numb
     if (from === 0 || from >= end) return -1;
   }
   const plan = byRecentPattern(ctx, from, end);
-  return plan === undefined ? -1 : rows.add(start, ln, nextRuleId(), plan, matchedChain, matchedTarget);
+  return plan === undefined ? -1 : rows.add(start, ln, nextRuleId(), plan, matchedChain, matchedTarget, matchedKey);
 }
 
-/** What byPattern read of the line it matched last: the chain name and the target's name. */
+/**
+ * What byPattern read of the line it matched last: the chain name, the target's name, and the
+ * key of the target's name when that is a chain read in a context with keys (else -1).
+ */
 let matchedChain = '';
 let matchedTarget: string | undefined;
+let matchedKey = -1;
 
 /**
  * Lines come in runs and cycles of shapes: tries, as one pattern each, the two shapes that
@@ -451,23 +463,38 @@ function byPattern(plan: Plan, ctx: FastRuleContext, from: number, end: number):
     lastChainAt = s;
   }
   let name: string | undefined;
+  let key = -1;
   if (plan.targetWord >= 0) {
     name = plan.targetName;
+    const keys = ctx.keys;
     if (targetValue) {
       const last = plan.lastTarget;
-      if (
+      const inText = plan.lastTargetCtx === ctx;
+      const same =
         last !== undefined &&
         last.length === end - t &&
-        (plan.lastTargetCtx === ctx ? sameChars(text, plan.lastTargetAt, t, end - t) : text.startsWith(last, t))
-      )
-        name = last;
+        (inText ? sameChars(text, plan.lastTargetAt, t, end - t) : text.startsWith(last, t));
+      if (same) name = last;
       else {
         name = text.slice(t, end);
-        if (plan.lastTarget === undefined) touched.push(plan);
+        if (last === undefined) touched.push(plan);
         plan.lastTarget = name;
+      }
+      if (same && inText) key = plan.lastTargetKey;
+      else {
+        // A name read anew, or first in this text, takes a new key.
+        if (keys !== undefined && !plan.targetExtension) key = keys.add(text, t, end);
         plan.lastTargetCtx = ctx;
         plan.lastTargetAt = t;
+        plan.lastTargetKey = key;
       }
+    } else if (keys !== undefined && !plan.targetExtension) {
+      if (plan.targetKeyCtx !== ctx) {
+        if (plan.lastTarget === undefined) touched.push(plan);
+        plan.targetKeyCtx = ctx;
+        plan.targetKey = keys.add(name, 0, name.length);
+      }
+      key = plan.targetKey;
     }
   }
   const m = plan.meanLength;
@@ -476,6 +503,7 @@ function byPattern(plan: Plan, ctx: FastRuleContext, from: number, end: number):
   laneCounts.pattern++;
   matchedChain = chain;
   matchedTarget = name;
+  matchedKey = key;
   return true;
 }
 
@@ -604,6 +632,9 @@ function learn(
     lastTarget: undefined,
     lastTargetCtx: undefined,
     lastTargetAt: 0,
+    lastTargetKey: -1,
+    targetKey: -1,
+    targetKeyCtx: undefined,
     family,
     patterns: undefined,
     next: undefined,
@@ -779,6 +810,7 @@ export function endOfLines(): void {
   for (const plan of touched) {
     plan.lastTarget = undefined;
     plan.lastTargetCtx = undefined;
+    plan.targetKeyCtx = undefined;
   }
   touched.length = 0;
 }
