@@ -113,6 +113,36 @@ test('a key tells names apart by length: padding is not a NUL character', () => 
   assert.deepEqual([...dest], [1, 0, 4, 3, 5, -1, 6, -1]);
 });
 
+/**
+ * Checks that every chain still in rows has the edges a map from the graph's names gives its
+ * rows' targets; returns the number of edges, of rows read by pattern without a key, and of jumps
+ * to names that are no chain.
+ */
+function checkRowEdges(g: ReturnType<typeof buildGraph>): { edges: number; unkeyed: number; undefinedJumps: number } {
+  const byName = new Map(g.names.map((n, i) => [n, i]));
+  let unkeyed = 0;
+  let edges = 0;
+  let undefinedJumps = 0;
+  for (let c = 0; c < g.chains.length; c++) {
+    const rc = rowsOf(g.chains[c]);
+    if (!rc) continue;
+    const out: number[] = [];
+    for (let r = rc.rowStart; r < rc.rowEnd; r++) {
+      const name = rowChainTarget(rc.rows, r);
+      if (name === undefined) continue;
+      // Every row read by pattern has a key (a shape's first line is read the complete way and
+      // its row adopted from its rule object: no key).
+      if (rc.rows.key[r] < 0 && !rc.rows.made(r)) unkeyed++;
+      const d = byName.get(name);
+      if (d === undefined) undefinedJumps++;
+      else if (!g.builtin[d]) out.push(d);
+    }
+    assert.deepEqual([...g.edgeTo.subarray(g.edgeStart[c], g.edgeStart[c + 1])], out, `edges of ${g.names[c]}`);
+    edges += out.length;
+  }
+  return { edges, unkeyed, undefinedJumps };
+}
+
 test('the jump graph resolves the rows read in place through their keys, as a map would', () => {
   const kube = generateKubeRuleset({ services: 400 });
   // A chain of rows jumping to a chain nobody declared and to a declared one (each line twice:
@@ -137,26 +167,7 @@ test('the jump graph resolves the rows read in place through their keys, as a ma
   assert.ok(table);
   const g = buildGraph(table);
   const byName = new Map(g.names.map((n, i) => [n, i]));
-  let unkeyed = 0;
-  let edges = 0;
-  let undefinedJumps = 0;
-  for (let c = 0; c < g.chains.length; c++) {
-    const rc = rowsOf(g.chains[c]);
-    if (!rc) continue;
-    const out: number[] = [];
-    for (let r = rc.rowStart; r < rc.rowEnd; r++) {
-      const name = rowChainTarget(rc.rows, r);
-      if (name === undefined) continue;
-      // Every row read by pattern has a key (a shape's first line is read the complete way and
-      // its row adopted from its rule object: no key).
-      if (rc.rows.key[r] < 0 && !rc.rows.made(r)) unkeyed++;
-      const d = byName.get(name);
-      if (d === undefined) undefinedJumps++;
-      else if (!g.builtin[d]) out.push(d);
-    }
-    assert.deepEqual([...g.edgeTo.subarray(g.edgeStart[c], g.edgeStart[c + 1])], out, `edges of ${g.names[c]}`);
-    edges += out.length;
-  }
+  const { edges, unkeyed, undefinedJumps } = checkRowEdges(g);
   assert.ok(edges > 2000, `${edges} edges`);
   assert.equal(unkeyed, 0);
   assert.equal(undefinedJumps, 2);
@@ -167,4 +178,36 @@ test('the jump graph resolves the rows read in place through their keys, as a ma
   );
   const undef = documentDiagnostics(doc, text).filter((d) => /KUBE-NOWHERE/.test(d.message));
   assert.equal(undef.length, 2, JSON.stringify(undef.map((d) => d.message)));
+});
+
+test('the jump graph resolves the same when its chains are not the declarations in order', () => {
+  // A rule of a built-in chain before the chain lines makes the chain (first in the table's
+  // order) before its line declares it; a built-in chain may be declared twice; -N makes a chain
+  // between chain lines.
+  const kube = generateKubeRuleset({ services: 300 });
+  const pre = ':PREROUTING ACCEPT [0:0]\n';
+  const natAt = kube.text.indexOf(`*nat\n${pre}`) + 5;
+  const jumpAt = kube.text.indexOf('\n-A KUBE-SERVICES ', natAt) + 1;
+  const jumps = '-A KUBE-SERVICES -j KUBE-NEW\n'.repeat(2);
+  for (const [head, chain, index] of [
+    ['-A POSTROUTING -j ACCEPT\n', 'POSTROUTING', 0],
+    [pre, 'PREROUTING', 0],
+    [`${pre}-N KUBE-NEW\n${pre}`, 'KUBE-NEW', 1],
+  ] as const) {
+    const jumped = head.includes('KUBE-NEW');
+    const text =
+      kube.text.slice(0, natAt) +
+      head +
+      kube.text.slice(natAt, jumpAt) +
+      (jumped ? jumps : '') +
+      kube.text.slice(jumpAt);
+    const table = parseDocument(text).rulesets[4]?.tables.get('nat');
+    assert.ok(table);
+    const g = buildGraph(table);
+    assert.equal(g.names[index], chain);
+    const { edges, undefinedJumps } = checkRowEdges(g);
+    assert.ok(edges > 1500, `${edges} edges`);
+    assert.equal(undefinedJumps, 0);
+    if (jumped) assert.equal(g.references[index], 2);
+  }
 });
