@@ -115,8 +115,8 @@ test('a key tells names apart by length: padding is not a NUL character', () => 
 
 /**
  * Checks that every chain still in rows has the edges a map from the graph's names gives its
- * rows' targets; returns the number of edges, of rows read by pattern without a key, and of jumps
- * to names that are no chain.
+ * rows' targets; returns the number of edges, of rows without a key, and of jumps to names that
+ * are no chain.
  */
 function checkRowEdges(g: ReturnType<typeof buildGraph>): { edges: number; unkeyed: number; undefinedJumps: number } {
   const byName = new Map(g.names.map((n, i) => [n, i]));
@@ -130,9 +130,9 @@ function checkRowEdges(g: ReturnType<typeof buildGraph>): { edges: number; unkey
     for (let r = rc.rowStart; r < rc.rowEnd; r++) {
       const name = rowChainTarget(rc.rows, r);
       if (name === undefined) continue;
-      // Every row read by pattern has a key (a shape's first line is read the complete way and
-      // its row adopted from its rule object: no key).
-      if (rc.rows.key[r] < 0 && !rc.rows.made(r)) unkeyed++;
+      // Every row has a key: read by pattern, or adopted from the rule object of a line read
+      // the complete way (a shape's first line).
+      if (rc.rows.key[r] < 0) unkeyed++;
       const d = byName.get(name);
       if (d === undefined) undefinedJumps++;
       else if (!g.builtin[d]) out.push(d);

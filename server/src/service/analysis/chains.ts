@@ -112,9 +112,10 @@ function checkLoops(ctx: TableContext): void {
 
 function checkUnusedChains(ctx: TableContext): void {
   const g = ctx.graph;
-  let c = -1;
-  for (const chain of ctx.table.chains.values()) {
-    c++;
+  // The graph's chains are the table's, in its order (no iteration of the map).
+  const chains = g.chains;
+  for (let c = 0; c < chains.length; c++) {
+    const chain = chains[c];
     if (chain.builtin || (g.references[c] !== 0 && g.mask[c] !== 0) || !isDeclared(chain)) continue;
     if (g.references[c] === 0) {
       report(
@@ -139,7 +140,9 @@ function checkUnusedChains(ctx: TableContext): void {
 }
 
 function checkChainNames(ctx: TableContext): void {
-  for (const chain of ctx.table.chains.values()) {
+  const chains = ctx.graph.chains;
+  for (let c = 0; c < chains.length; c++) {
+    const chain = chains[c];
     if (chain.builtin || !isDeclared(chain)) continue;
     const n = chain.name;
     let why: string | undefined;

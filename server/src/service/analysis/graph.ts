@@ -6,7 +6,7 @@
  */
 import type { Chain, Hook, Rule, Table } from '../model';
 import { HOOKS } from '../model';
-import { type RowChain, rowsOf, ruleCount as ruleCountOf } from '../parser/chain';
+import { BuiltChain, type RowChain, rowsOf, ruleCount as ruleCountOf } from '../parser/chain';
 import { FastRule, type RuleRows, rowChainTarget } from '../parser/fastRule';
 import { joinNames, NameKeys } from '../parser/nameKeys';
 
@@ -123,7 +123,7 @@ export function buildGraph(table: Table): TableGraph {
     k++;
   });
   const id = new ChainIds(table, chains);
-  const resolve = resolver(names);
+  const resolve = resolver(names, chains);
   const references = new Int32Array(n);
   const mask = new Uint8Array(n);
   const edgeStart = new Int32Array(n + 1);
@@ -213,7 +213,7 @@ export function buildGraph(table: Table): TableGraph {
  * names, or -1 (see RuleRows.key). Worked out once per rows, for all their keys at once: one
  * `Map` lookup per jump reads memory at random, and a kube-proxy table has tens of thousands.
  */
-function resolver(names: readonly string[]): (rows: RuleRows) => Int32Array | undefined {
+function resolver(names: readonly string[], chains: readonly Chain[]): (rows: RuleRows) => Int32Array | undefined {
   let nameKeys: NameKeys | undefined;
   // (A table's chains share one rows object, or a few after edits.)
   const done = new Map<RuleRows, Int32Array | undefined>();
@@ -222,16 +222,35 @@ function resolver(names: readonly string[]): (rows: RuleRows) => Int32Array | un
     if (dest !== undefined || done.has(rows)) return dest;
     const keys = rows.ctx.keys;
     if (keys !== undefined && keys.count > 0) {
-      if (nameKeys === undefined) {
-        // A key number per chain number (a name without a key matches nothing).
-        nameKeys = new NameKeys(names.length);
-        for (let k = 0; k < names.length; k++) nameKeys.add(names[k], 0, names[k].length);
-      }
+      nameKeys ??= chainKeys(names, chains);
       dest = joinNames(nameKeys, keys);
     }
     done.set(rows, dest);
     return dest;
   };
+}
+
+/**
+ * The keys of the chains' names, key k for chain k (a name without a key matches nothing): the
+ * keys the parser made of the names declared in place, as they are when the chains are those
+ * declarations in order (the usual table), else copied or made one by one.
+ */
+function chainKeys(names: readonly string[], chains: readonly Chain[]): NameKeys {
+  const n = chains.length;
+  const first = chains[0];
+  const declared = first instanceof BuiltChain ? first.key : undefined;
+  if (declared !== undefined && declared.count === n) {
+    let k = 0;
+    while (k < n && (chains[k] as BuiltChain).key === declared && (chains[k] as BuiltChain).keyAt === k) k++;
+    if (k === n) return declared;
+  }
+  const keys = new NameKeys(n);
+  for (let k = 0; k < n; k++) {
+    const c = chains[k];
+    if (c instanceof BuiltChain && c.key !== undefined) keys.copy(c.key, c.keyAt);
+    else keys.add(names[k], 0, names[k].length);
+  }
+  return keys;
 }
 
 /** The rule behind edge `e` (made on use when its chain is still in rows). */

@@ -86,10 +86,12 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
   // The state of an earlier version of this table, found through a chain both share.
   let pred: TableState | undefined;
   let k = 0;
-  for (const chain of table.chains.values()) {
+  // forEach: no iterator result per chain (the rest of the chains are passed over).
+  table.chains.forEach((chain) => {
+    if (pred !== undefined || k === OWNED_CHAINS) return;
     pred = chainOwner.get(chain);
-    if (pred || ++k === OWNED_CHAINS) break;
-  }
+    k++;
+  });
   let chainSet: number;
   let graph: TableState['graph'] | undefined;
   let graphToken: object;

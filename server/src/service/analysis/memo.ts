@@ -82,11 +82,13 @@ export function sameChainSet(state: TableState, table: Table): boolean {
   const chains = state.chains;
   if (chains.length !== table.chains.size) return false;
   let k = 0;
-  for (const c of table.chains.values()) {
+  let same = true;
+  // forEach: no iterator result per chain.
+  table.chains.forEach((c) => {
     const o = chains[k++];
-    if (o !== c && (o.name !== c.name || o.builtin !== c.builtin)) return false;
-  }
-  return true;
+    if (same && o !== c && (o.name !== c.name || o.builtin !== c.builtin)) same = false;
+  });
+  return same;
 }
 
 /** Empties `list` and returns its former contents. */

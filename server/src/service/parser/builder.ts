@@ -7,7 +7,9 @@
 import type { Chain, Command, Diagnostic, DocumentForm, Family, Rule, Ruleset, Span, Table } from '../model';
 import { isBuiltinChain, isBuiltinTable } from '../model';
 import { BuiltChain, copyChain, type DeclAt, declSpanAt } from './chain';
+import { ChainMap } from './chainMap';
 import { plainRule, type RuleRows } from './fastRule';
+import { duplicateKeys, NameKeys } from './nameKeys';
 import { withFields } from './uses';
 
 export class RulesetBuilder {
@@ -40,12 +42,24 @@ export class RulesetBuilder {
   private declTable: Table | undefined = undefined;
   private declared: Chain[] = [];
   private declNext = 0;
+  /**
+   * The keys of the names declared in place in `declTable` (see nameKeys.ts), and the chain of
+   * each: the names declared twice are found by them when the table ends (settle), and the jump
+   * graph reads them (see BuiltChain.key).
+   */
+  private declKeys: NameKeys | undefined = undefined;
+  private keyChains: Chain[] = [];
+  /** The table of declKeys (declTable is forgotten when a chain is deleted or renamed). */
+  private keysTable: Table | undefined = undefined;
+  /** Chains left out as declared twice (reported). */
+  private readonly duplicates = new Set<Chain>();
 
   constructor(readonly form: DocumentForm) {}
 
-  /** The rulesets built so far (every command applied). */
+  /** The rulesets built so far (every command applied; the names declared twice reported). */
   get rulesets(): Partial<Record<Family, Ruleset>> {
     this.endAppends();
+    this.settle();
     return this.built;
   }
 
@@ -79,7 +93,7 @@ export class RulesetBuilder {
     const rs = this.rulesetOf(family);
     let t = rs.tables.get(name);
     if (!t) {
-      t = { name, chains: new Map(), committed: false };
+      t = { name, chains: new ChainMap(), committed: false };
       rs.tables.set(name, t);
     }
     return t;
@@ -89,14 +103,17 @@ export class RulesetBuilder {
   startTable(family: Family, name: string, span: Span): Table {
     this.endAppends();
     const rs = this.ruleset(family);
-    const t: Table = { name, chains: new Map(), committed: false, declSpan: span };
+    this.settle();
+    const t: Table = { name, chains: new ChainMap(), committed: false, declSpan: span };
     rs.tables.set(name, t);
     return t;
   }
 
   /**
    * `:CHAIN POLICY [p:b]` in restore input. `at`: where (a span, or a DeclAt for a chain line read
-   * in place: its span is made only when asked).
+   * in place: its span is made only when asked). `text` and `nameAt`: where the name is in the
+   * document's text when the line was read in place; then a new user chain waits to go into the
+   * table's map (see ChainMap), and the name is keyed.
    */
   declareChain(
     t: Table,
@@ -104,10 +121,28 @@ export class RulesetBuilder {
     policy: string | undefined,
     at: Span | DeclAt,
     policySpan: Span | undefined,
+    text?: string,
+    nameAt = 0,
   ): void {
     this.endAppends();
     const builtin = isBuiltinChain(t.name, name);
-    const existing = t.chains.get(name);
+    if (this.declTable !== t) {
+      this.declTable = t;
+      this.declared = [];
+      this.declNext = 0;
+    }
+    let key = -1;
+    if (text !== undefined) {
+      if (this.keysTable !== t) {
+        this.settle();
+        this.keysTable = t;
+        this.declKeys = new NameKeys(256);
+      }
+      key = (this.declKeys as NameKeys).add(text, nameAt, nameAt + name.length);
+    }
+    // A name with a key is found again by it if declared twice (see settle).
+    const defer = key >= 0 && !builtin && t.chains instanceof ChainMap && this.declKeys?.keyed(key) === true;
+    const existing = defer ? (t.chains as ChainMap).peekUser(name) : t.chains.get(name);
     if (existing?.declSpan) {
       if (!builtin) {
         this.error(
@@ -120,6 +155,7 @@ export class RulesetBuilder {
         this.diagnostics[this.diagnostics.length - 1].related = [
           { span: existing.declSpan, message: 'first declaration' },
         ];
+        if (key >= 0) this.keyChains[key] = existing;
         return;
       }
     }
@@ -142,13 +178,61 @@ export class RulesetBuilder {
         },
       );
     }
-    t.chains.set(name, chain);
-    if (this.declTable !== t) {
-      this.declTable = t;
-      this.declared = [];
-      this.declNext = 0;
-    }
+    if (defer && existing === undefined) {
+      const chains = t.chains as ChainMap;
+      chains.defer(chain);
+      chains.onDuplicate ??= (first, second) => this.duplicate(first, second);
+    } else t.chains.set(name, chain);
     this.declared.push(chain);
+    if (key >= 0 && chain instanceof BuiltChain) {
+      chain.key = this.declKeys;
+      chain.keyAt = key;
+    }
+    if (key >= 0) this.keyChains[key] = chain;
+  }
+
+  /**
+   * Reports the names declared twice in place in the current declaration table (found by their
+   * keys: the table's map does not have the chains waiting to go in, see ChainMap) and leaves
+   * the later chains out, their rules going to the first (as iptables-restore reports the second
+   * line and keeps the chain). Once per table, when it ends.
+   */
+  private settle(): void {
+    const keys = this.declKeys;
+    const chains = this.keysTable?.chains;
+    this.keysTable = undefined;
+    if (keys === undefined || !(chains instanceof ChainMap)) return;
+    if (chains.deferred.length > 0) {
+      const left = new Set<Chain>();
+      for (const [later, first] of duplicateKeys(keys, 0)) {
+        const a = this.keyChains[first];
+        const b = this.keyChains[later];
+        if (a === b || this.duplicates.has(b) || this.duplicates.has(a)) continue;
+        this.duplicate(a, b);
+        left.add(b);
+      }
+      if (left.size > 0) chains.drop(left);
+    }
+    chains.onDuplicate = undefined;
+    this.declKeys = undefined;
+    this.keyChains = [];
+  }
+
+  /** `second` declares the name of `first` again: reported, its rules go to `first`, and it is left out. */
+  private duplicate(first: Chain, second: Chain): void {
+    this.endAppends();
+    this.duplicates.add(second);
+    const span = second.declSpan ?? { line: 0, character: 0, endLine: 0, endCharacter: 0 };
+    this.error(
+      span,
+      `chain "${second.name}" is declared twice (iptables-restore: "error creating chain: File exists")`,
+      'duplicate-chain',
+      { chain: second.name },
+      'error',
+    );
+    if (first.declSpan)
+      this.diagnostics[this.diagnostics.length - 1].related = [{ span: first.declSpan, message: 'first declaration' }];
+    if (second.rules.length > 0) first.rules = [...first.rules, ...second.rules].sort((a, b) => a.line - b.line);
   }
 
   /**

@@ -6,6 +6,7 @@
  */
 import type { Chain, Rule, Span } from '../model';
 import type { RuleRows } from './fastRule';
+import type { NameKeys } from './nameKeys';
 
 /**
  * Where a chain line read in place declared its chain, as one number (its span is made only when
@@ -38,6 +39,13 @@ export class BuiltChain implements Chain {
   rows: RuleRows | undefined;
   rowStart: number;
   rowEnd: number;
+  /**
+   * The key of the chain's name (see nameKeys.ts) when it was declared in place: key `keyAt` of
+   * `key`, the keys of its table's declarations in order, so the jump graph reads them as they
+   * are rather than keying every name again. Undefined otherwise.
+   */
+  key: NameKeys | undefined;
+  keyAt: number;
 
   constructor(name: string, builtin: boolean, declSpan: Span | undefined) {
     this.name = name;
@@ -50,6 +58,8 @@ export class BuiltChain implements Chain {
     this.rows = undefined;
     this.rowStart = 0;
     this.rowEnd = 0;
+    this.key = undefined;
+    this.keyAt = -1;
   }
 
   get declSpan(): Span | undefined {
@@ -115,6 +125,10 @@ export function copyChain(chain: Chain, rules: Rule[], name = chain.name): Built
   c.policy = chain.policy;
   c.policySpan = chain.policySpan;
   c.rules = rules;
+  if (chain instanceof BuiltChain && name === chain.name) {
+    c.key = chain.key;
+    c.keyAt = chain.keyAt;
+  }
   return c;
 }
 

@@ -272,7 +272,13 @@ export class RuleRows {
 
   /** Adds a row for a rule made already (read another way), starting at `from` in ctx.doc. */
   adopt(rule: FastRule, from: number): number {
-    const r = this.add(from, rule.line, rule.id, rule.plan, rule.chain, rule.targetName, -1);
+    const plan = rule.plan;
+    const name = rule.targetName;
+    const key =
+      plan.targetWord >= 0 && !plan.targetExtension && name !== undefined && this.ctx.keys !== undefined
+        ? this.ctx.keys.add(name, 0, name.length)
+        : -1;
+    const r = this.add(from, rule.line, rule.id, plan, rule.chain, name, key);
     if (this.objects === undefined) this.objects = [];
     this.objects[r] = rule;
     return r;

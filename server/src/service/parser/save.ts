@@ -308,14 +308,21 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
       data: { table: tableName, insertLine: lastLine + 1 },
     });
   }
-  for (const d of builder.diagnostics) diagnostics.push(d);
-  cache.rulesets = builder.rulesets;
+  // (Settles the chains declared in place first: names declared twice are reported then, so
+  // the builder's findings are put back in line order.)
+  const rulesets = builder.rulesets;
+  const found = builder.diagnostics;
+  let ordered = true;
+  for (let i = 1; i < found.length && ordered; i++) ordered = found[i - 1].span.line <= found[i].span.line;
+  if (!ordered) found.sort((a, b) => a.span.line - b.span.line);
+  for (const d of found) diagnostics.push(d);
+  cache.rulesets = rulesets;
   const commands = new CommandList(cache);
   cache.edit = { text, family, onlyAppends, diagnostics, diagLine, lineStarts, fast };
   cache.guessedFamily = guessedFamily;
   return {
     form: 'save',
-    rulesets: builder.rulesets,
+    rulesets,
     get commands() {
       return commands.list;
     },
@@ -454,7 +461,7 @@ function declareAt(builder: RulesetBuilder, table: Table, text: string, start: n
   const policy = policyAt(text, sp1 + 1, sp2) as string;
   const policySpan =
     policy === '-' ? undefined : { line: ln, character: nameEnd + 1, endLine: ln, endCharacter: sp2 - start };
-  builder.declareChain(table, text.slice(start + 1, sp1), policy, declAt(ln, nameEnd), policySpan);
+  builder.declareChain(table, text.slice(start + 1, sp1), policy, declAt(ln, nameEnd), policySpan, text, start + 1);
   return true;
 }
 
