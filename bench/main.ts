@@ -5,9 +5,13 @@
  * with both backends), then prints the tables, checks the targets and writes
  * bench/results/<timestamp>-<commit>.json.
  *
+ * Then, when both the 80k and the 320k files are measured, the paired rounds: the two full
+ * parses and restore --test on the 80k file again, alternating, so that each ratio the issue sets
+ * is taken over the same minutes (see PairedReport).
+ *
  * Options: --sizes=1k,10k,40k  --runs=N (the edit measurements take at least 20)  --warmup=N  --restore-runs=N  --corpus=N (largest save
- * files)  --scripts=N (largest shell scripts)  --no-lsp  --no-restore  --no-corpus  --gc-each-run
- * --out=FILE
+ * files)  --scripts=N (largest shell scripts)  --pairs=N (paired rounds, 0: none)  --no-lsp
+ * --no-restore  --no-corpus  --gc-each-run  --out=FILE
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,9 +21,9 @@ import { CORPUS, REPO_ROOT } from '../test/helpers/paths';
 import { parseServiceCount } from './generate';
 import { type BenchInput, corpusInputs, generatedInput } from './inputs';
 import { measureLsp, serverPath } from './lsp';
-import { type BenchReport, checkTargets, formatReport, type InputReport } from './report';
+import { type BenchReport, checkTargets, formatReport, type InputReport, type PairedReport } from './report';
 import { restoreAvailable, timeRestore } from './restore';
-import { fmtMs } from './stats';
+import { fmtMs, summarize } from './stats';
 import { type LibraryResult, RESULT_PREFIX, type WorkerConfig } from './worker';
 
 interface Options {
@@ -32,6 +36,7 @@ interface Options {
   lsp: boolean;
   restore: boolean;
   gcEachRun: boolean;
+  pairs: number;
   out?: string;
 }
 
@@ -48,6 +53,7 @@ function parseArgs(argv: string[]): Options {
     lsp: true,
     restore: true,
     gcEachRun: false,
+    pairs: 3,
   };
   for (const a of argv) {
     const [k, v = ''] = a.split('=', 2);
@@ -68,6 +74,7 @@ function parseArgs(argv: string[]): Options {
     } else if (k === '--no-lsp') o.lsp = false;
     else if (k === '--no-restore') o.restore = false;
     else if (k === '--gc-each-run') o.gcEachRun = true;
+    else if (k === '--pairs') o.pairs = int();
     else if (k === '--out') o.out = v;
     else throw new Error(`unknown option ${a}`);
   }
@@ -169,6 +176,45 @@ async function benchInput(input: BenchInput, o: Options, server: string | undefi
   return r;
 }
 
+/**
+ * The paired rounds (see PairedReport): per round, the 80k and the 320k full parse (each in a
+ * worker of its own, after warm-up) and two restore --test runs per backend on the 80k file,
+ * the sizes' order alternating from round to round.
+ */
+async function pairedRounds(k10: BenchInput, k40: BenchInput, o: Options): Promise<PairedReport> {
+  const s10: number[] = [];
+  const s40: number[] = [];
+  const nft: number[] = [];
+  const legacy: number[] = [];
+  const restore = o.restore && restoreAvailable().ok;
+  for (let round = 0; round < o.pairs; round++) {
+    process.stderr.write(`paired round ${round + 1} of ${o.pairs}\n`);
+    const sizes = round % 2 === 0 ? [k10, k40] : [k40, k10];
+    for (const input of sizes) {
+      const big = input === k40;
+      const r = await runWorker({
+        file: input.path,
+        runs: big ? Math.min(o.runs, 7) : o.runs,
+        warmup: big ? Math.min(o.warmup, 2) : o.warmup,
+        gcEachRun: o.gcEachRun,
+        fullOnly: true,
+      });
+      (big ? s40 : s10).push(...r.full.samples);
+      if (!big && restore) {
+        nft.push(...timeRestore(input.path, input.family, 'nft', 2).samples);
+        legacy.push(...timeRestore(input.path, input.family, 'legacy', 2).samples);
+      }
+    }
+  }
+  return {
+    rounds: o.pairs,
+    full80k: summarize(s10),
+    full320k: summarize(s40),
+    nft: nft.length ? summarize(nft) : undefined,
+    legacy: legacy.length ? summarize(legacy) : undefined,
+  };
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const dir = join(REPO_ROOT, '.tmp', 'bench');
@@ -181,6 +227,17 @@ async function main(): Promise<void> {
     process.stderr.write(`benchmarking ${input.name} (${input.path})\n`);
     reports.push(await benchInput(input, o, server));
   }
+  const generated = (services: number) => inputs.find((i) => i.kind === 'generated' && i.services === services);
+  const k10 = generated(10_000);
+  const k40 = generated(40_000);
+  let paired: PairedReport | undefined;
+  if (o.pairs > 0 && k10 && k40) {
+    try {
+      paired = await pairedRounds(k10, k40, o);
+    } catch (e) {
+      process.stderr.write(`paired rounds failed: ${e instanceof Error ? e.message : e}\n`);
+    }
+  }
   const commit = git(['rev-parse', '--short', 'HEAD']) || 'unknown';
   const report: BenchReport = {
     date: new Date().toISOString(),
@@ -191,7 +248,8 @@ async function main(): Promise<void> {
     load: { before: loadBefore, after: loadavg()[0] },
     options: { ...o, server: server ?? null },
     inputs: reports,
-    targets: checkTargets(reports),
+    paired,
+    targets: checkTargets(reports, paired),
   };
   console.log(formatReport(report));
   const outFile =

@@ -38,6 +38,8 @@ export interface WorkerConfig {
   probe?: KubeProbe;
   /** Force a full garbage collection before every timed run (see gcPolicy). */
   gcEachRun?: boolean;
+  /** Measure the full parse + diagnostics only (the paired rounds, see main.ts). */
+  fullOnly?: boolean;
 }
 
 export interface LibraryResult {
@@ -129,6 +131,8 @@ function run(config: WorkerConfig): LibraryResult {
     retainedHeapMb: heapBefore !== undefined && heapWith !== undefined ? heapWith - heapBefore : undefined,
     peakRssMb: peakFull,
   };
+
+  if (config.fullOnly) return result;
 
   // The word-splitting pass beside it (iptables-save text only: that is what the pass reads).
   if (doc.form === 'save') {
