@@ -90,7 +90,14 @@ test('iterating a chain map whose callback looks a name up visits every chain on
   // The lookup comes while the map's own chains are visited (then the map's iteration goes on
   // into the chains put in), and while the waiting ones are.
   const iterations: [string, (m: ChainMap, visit: (name: string) => void) => void][] = [
-    ['forEach', (m, visit) => m.forEach((_c, n) => visit(n))],
+    [
+      'forEach',
+      (m, visit) => {
+        m.forEach((_c, n) => {
+          visit(n);
+        });
+      },
+    ],
     [
       'iterator',
       (m, visit) => {
