@@ -145,16 +145,7 @@ export class RulesetBuilder {
     const existing = defer ? (t.chains as ChainMap).peekUser(name) : t.chains.get(name);
     if (existing?.declSpan) {
       if (!builtin) {
-        this.error(
-          spanOf(at),
-          `chain "${name}" is declared twice (iptables-restore: "error creating chain: File exists")`,
-          'duplicate-chain',
-          { chain: name },
-          'error',
-        );
-        this.diagnostics[this.diagnostics.length - 1].related = [
-          { span: existing.declSpan, message: 'first declaration' },
-        ];
+        this.declaredTwice(name, spanOf(at), existing.declSpan);
         if (key >= 0) this.keyChains[key] = existing;
         return;
       }
@@ -207,7 +198,7 @@ export class RulesetBuilder {
       for (const [later, first] of duplicateKeys(keys, 0)) {
         const a = this.keyChains[first];
         const b = this.keyChains[later];
-        if (a === b || this.duplicates.has(b) || this.duplicates.has(a)) continue;
+        if (a === b || this.duplicates.has(b)) continue;
         this.duplicate(a, b);
         left.add(b);
       }
@@ -218,20 +209,24 @@ export class RulesetBuilder {
     this.keyChains = [];
   }
 
+  /** Reports a chain line declaring `name` again (`first`: the first declaration). */
+  private declaredTwice(name: string, span: Span, first: Span | undefined): void {
+    this.error(
+      span,
+      `chain "${name}" is declared twice (iptables-restore: "error creating chain: File exists")`,
+      'duplicate-chain',
+      { chain: name },
+      'error',
+    );
+    if (first) this.diagnostics[this.diagnostics.length - 1].related = [{ span: first, message: 'first declaration' }];
+  }
+
   /** `second` declares the name of `first` again: reported, its rules go to `first`, and it is left out. */
   private duplicate(first: Chain, second: Chain): void {
     this.endAppends();
     this.duplicates.add(second);
     const span = second.declSpan ?? { line: 0, character: 0, endLine: 0, endCharacter: 0 };
-    this.error(
-      span,
-      `chain "${second.name}" is declared twice (iptables-restore: "error creating chain: File exists")`,
-      'duplicate-chain',
-      { chain: second.name },
-      'error',
-    );
-    if (first.declSpan)
-      this.diagnostics[this.diagnostics.length - 1].related = [{ span: first.declSpan, message: 'first declaration' }];
+    this.declaredTwice(second.name, span, first.declSpan);
     if (second.rules.length > 0) first.rules = [...first.rules, ...second.rules].sort((a, b) => a.line - b.line);
   }
 
