@@ -241,7 +241,7 @@ export class RuleRows {
     this.line = new Int32Array(n);
     this.id = new Int32Array(n);
     this.key = new Int32Array(n);
-    ctx.keys = new NameKeys(n);
+    ctx.keys = new NameKeys(n, ctx.doc);
     this.plan = new Array(n);
     this.chain = new Array(n);
     this.target = new Array(n);
@@ -321,12 +321,23 @@ export class RuleRows {
         this.chain[r],
         this.id[r],
         this.plan[r],
-        this.target[r],
+        this.targetOf(r),
         this.from[r],
       );
       objects[r] = rule;
     }
     return rule;
+  }
+
+  /**
+   * The -j/-g word of row r, if any: a chain name read in place and keyed has no string in
+   * `target`; its key's, shared by the rows naming that chain, is made on first use.
+   */
+  targetOf(r: number): string | undefined {
+    const t = this.target[r];
+    if (t !== undefined) return t;
+    const key = this.key[r];
+    return key >= 0 ? (this.ctx.keys as NameKeys).name(key) : undefined;
   }
 
   /** Whether row r's rule was made already. */
@@ -344,7 +355,7 @@ function grown<T>(a: T[], size: number): T[] {
 /** The chain name a row's rule jumps or goes to when that is a chain (not a target extension). */
 export function rowChainTarget(rows: RuleRows, r: number): string | undefined {
   const plan = rows.plan[r];
-  return plan.targetWord < 0 || plan.targetExtension ? undefined : rows.target[r];
+  return plan.targetWord < 0 || plan.targetExtension ? undefined : rows.targetOf(r);
 }
 
 /** The target of a fast-lane rule: name and kind at hand, the rest built with the rule. */

@@ -22,10 +22,23 @@ export class NameKeys {
   count = 0;
   words: Int32Array;
   hash: Int32Array;
+  /**
+   * With `doc` (the keys of rows read in place): where each name read in `doc` starts, so that
+   * its string is made only when asked for (see name), and the strings of the others.
+   */
+  private at: Int32Array | undefined;
+  private names: (string | undefined)[] | undefined;
 
-  constructor(room = 64) {
+  constructor(
+    room = 64,
+    readonly doc?: string,
+  ) {
     this.words = new Int32Array(Math.max(1, room) * KEY_WORDS);
     this.hash = new Int32Array(Math.max(1, room));
+    if (doc !== undefined) {
+      this.at = new Int32Array(Math.max(1, room));
+      this.names = [];
+    }
   }
 
   /** Adds the key of text[a..e) (always a new number, also when it has no key, see keyed). */
@@ -34,7 +47,24 @@ export class NameKeys {
     if (i === this.hash.length) this.grow();
     this.hash[i] = pack(text, a, e, this.words, i * KEY_WORDS);
     this.count = i + 1;
+    if (this.at !== undefined) {
+      // A name of the document without a key (none to tell its length) keeps its string now.
+      if (text === this.doc && this.words[i * KEY_WORDS] >= 0) this.at[i] = a;
+      else (this.names as (string | undefined)[])[i] = a === 0 && e === text.length ? text : text.slice(a, e);
+    }
     return i;
+  }
+
+  /** The name of key i (of keys made with `doc`): one string per key, made on first use. */
+  name(i: number): string {
+    const names = this.names as (string | undefined)[];
+    let s = names[i];
+    if (s === undefined) {
+      const a = (this.at as Int32Array)[i];
+      s = (this.doc as string).slice(a, a + this.words[i * KEY_WORDS]);
+      names[i] = s;
+    }
+    return s;
   }
 
   /** Adds a copy of key i of `from`; returns its number here. */
@@ -61,6 +91,11 @@ export class NameKeys {
     const hash = new Int32Array(this.hash.length * 2);
     hash.set(this.hash);
     this.hash = hash;
+    if (this.at !== undefined) {
+      const at = new Int32Array(this.at.length * 2);
+      at.set(this.at);
+      this.at = at;
+    }
   }
 }
 

@@ -71,7 +71,11 @@ export interface Plan {
    */
   lastTargetCtx: FastRuleContext | undefined;
   lastTargetAt: number;
-  /** The key of lastTarget in lastTargetCtx.keys (see RuleRows.key), or -1. */
+  /**
+   * The length of the target read last in lastTargetCtx, and its key in lastTargetCtx.keys (see
+   * RuleRows.key), or -1. (A chain read in place with a key has no lastTarget: see byPattern.)
+   */
+  lastTargetLen: number;
   lastTargetKey: number;
   /**
    * The key of the verbatim target name (a chain) in targetKeyCtx.keys, when it has one there
@@ -467,7 +471,23 @@ function byPattern(plan: Plan, ctx: FastRuleContext, from: number, end: number):
   if (plan.targetWord >= 0) {
     name = plan.targetName;
     const keys = ctx.keys;
-    if (targetValue) {
+    if (targetValue && keys !== undefined && !plan.targetExtension) {
+      // A chain read in place: its key stands for it (the rows make its string on use, see
+      // RuleRows.targetOf); the previous line's is taken again when the characters are the same.
+      const len = end - t;
+      if (plan.lastTargetCtx === ctx && plan.lastTargetLen === len && sameChars(text, plan.lastTargetAt, t, len))
+        key = plan.lastTargetKey;
+      else {
+        if (plan.lastTargetCtx === undefined) touched.push(plan);
+        key = keys.add(text, t, end);
+        plan.lastTargetCtx = ctx;
+        plan.lastTargetAt = t;
+        plan.lastTargetLen = len;
+        plan.lastTargetKey = key;
+      }
+      // (A name without a key keeps its string.)
+      name = keys.keyed(key) ? undefined : keys.name(key);
+    } else if (targetValue) {
       const last = plan.lastTarget;
       const inText = plan.lastTargetCtx === ctx;
       const same =
@@ -480,13 +500,11 @@ function byPattern(plan: Plan, ctx: FastRuleContext, from: number, end: number):
         if (last === undefined) touched.push(plan);
         plan.lastTarget = name;
       }
-      if (same && inText) key = plan.lastTargetKey;
-      else {
-        // A name read anew, or first in this text, takes a new key.
-        if (keys !== undefined && !plan.targetExtension) key = keys.add(text, t, end);
+      if (!(same && inText)) {
         plan.lastTargetCtx = ctx;
         plan.lastTargetAt = t;
-        plan.lastTargetKey = key;
+        plan.lastTargetLen = end - t;
+        plan.lastTargetKey = -1;
       }
     } else if (keys !== undefined && !plan.targetExtension) {
       if (plan.targetKeyCtx !== ctx) {
@@ -632,6 +650,7 @@ function learn(
     lastTarget: undefined,
     lastTargetCtx: undefined,
     lastTargetAt: 0,
+    lastTargetLen: 0,
     lastTargetKey: -1,
     targetKey: -1,
     targetKeyCtx: undefined,
