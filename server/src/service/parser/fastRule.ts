@@ -276,7 +276,7 @@ export class RuleRows {
     const name = rule.targetName;
     const key =
       plan.targetWord >= 0 && !plan.targetExtension && name !== undefined && this.ctx.keys !== undefined
-        ? this.ctx.keys.add(name, 0, name.length)
+        ? this.ctx.keys.addName(name)
         : -1;
     const r = this.add(from, rule.line, rule.id, plan, rule.chain, name, key);
     if (this.objects === undefined) this.objects = [];

@@ -41,17 +41,31 @@ export class NameKeys {
     }
   }
 
-  /** Adds the key of text[a..e) (always a new number, also when it has no key, see keyed). */
+  /**
+   * Adds the key of text[a..e) (always a new number, also when it has no key, see keyed). With
+   * `doc`, `text` must be it (else addName).
+   */
   add(text: string, a: number, e: number): number {
     const i = this.count;
     if (i === this.hash.length) this.grow();
     this.hash[i] = pack(text, a, e, this.words, i * KEY_WORDS);
     this.count = i + 1;
     if (this.at !== undefined) {
-      // A name of the document without a key (none to tell its length) keeps its string now.
-      if (text === this.doc && this.words[i * KEY_WORDS] >= 0) this.at[i] = a;
-      else (this.names as (string | undefined)[])[i] = a === 0 && e === text.length ? text : text.slice(a, e);
+      // A name without a key (none to tell its length) keeps its string now.
+      if (this.words[i * KEY_WORDS] >= 0) this.at[i] = a;
+      else (this.names as (string | undefined)[])[i] = text.slice(a, e);
     }
+    return i;
+  }
+
+  /** Adds the key of a name at hand as a string (not read in `doc`). */
+  addName(name: string): number {
+    if (this.at === undefined) return this.add(name, 0, name.length);
+    const i = this.count;
+    if (i === this.hash.length) this.grow();
+    this.hash[i] = pack(name, 0, name.length, this.words, i * KEY_WORDS);
+    this.count = i + 1;
+    (this.names as (string | undefined)[])[i] = name;
     return i;
   }
 

@@ -72,8 +72,8 @@ export interface Plan {
   lastTargetCtx: FastRuleContext | undefined;
   lastTargetAt: number;
   /**
-   * The length of the target read last in lastTargetCtx, and its key in lastTargetCtx.keys (see
-   * RuleRows.key), or -1. (A chain read in place with a key has no lastTarget: see byPattern.)
+   * For a chain read in place with a key (which has no lastTarget, see byPattern): the length of
+   * the one read last in lastTargetCtx, and its key in lastTargetCtx.keys (see RuleRows.key).
    */
   lastTargetLen: number;
   lastTargetKey: number;
@@ -503,14 +503,12 @@ function byPattern(plan: Plan, ctx: FastRuleContext, from: number, end: number):
       if (!(same && inText)) {
         plan.lastTargetCtx = ctx;
         plan.lastTargetAt = t;
-        plan.lastTargetLen = end - t;
-        plan.lastTargetKey = -1;
       }
     } else if (keys !== undefined && !plan.targetExtension) {
       if (plan.targetKeyCtx !== ctx) {
         if (plan.lastTarget === undefined) touched.push(plan);
         plan.targetKeyCtx = ctx;
-        plan.targetKey = keys.add(name, 0, name.length);
+        plan.targetKey = keys.addName(name);
       }
       key = plan.targetKey;
     }
