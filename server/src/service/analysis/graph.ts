@@ -210,23 +210,24 @@ export function buildGraph(table: Table): TableGraph {
 
 /**
  * For the rows of a table: the chain number (in `names`) each key of the rows' target names
- * names, or -1 (see RuleRows.key). Worked out once per rows, for all their keys at once: one
+ * names, or -1 (see RuleRows.key). Worked out for all their keys at once: one
  * `Map` lookup per jump reads memory at random, and a kube-proxy table has tens of thousands.
  */
 function resolver(names: readonly string[], chains: readonly Chain[]): (rows: RuleRows) => Int32Array | undefined {
   let nameKeys: NameKeys | undefined;
-  // (A table's chains share one rows object, or a few after edits.)
-  const done = new Map<RuleRows, Int32Array | undefined>();
+  // (A table's chains share one rows object: the rows of one table section.)
+  let lastRows: RuleRows | undefined;
+  let lastDest: Int32Array | undefined;
   return (rows) => {
-    let dest = done.get(rows);
-    if (dest !== undefined || done.has(rows)) return dest;
+    if (rows === lastRows) return lastDest;
     const keys = rows.ctx.keys;
+    lastRows = rows;
+    lastDest = undefined;
     if (keys !== undefined && keys.count > 0) {
       nameKeys ??= chainKeys(names, chains);
-      dest = joinNames(nameKeys, keys);
+      lastDest = joinNames(nameKeys, keys);
     }
-    done.set(rows, dest);
-    return dest;
+    return lastDest;
   };
 }
 
