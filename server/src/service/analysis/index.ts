@@ -169,7 +169,7 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
         // checks read its values), and its details need not be built.
         const facts =
           rows !== undefined
-            ? shapeFacts(rows.plan[first + i])
+            ? shapeFacts(rows.planOf(first + i))
             : listed instanceof FastRule
               ? shapeFacts(listed.plan)
               : undefined;

@@ -103,7 +103,7 @@ export function checkChainUnreachable(ctx: TableContext, chain: Chain): void {
     const rows = rc.rows;
     let any = false;
     for (let r = rc.rowStart; r < rc.rowEnd && !any; r++) {
-      const facts = shapeFacts(rows.plan[r]);
+      const facts = shapeFacts(rows.planOf(r));
       any = facts.endsChain && facts.mayMatchEverything && isUnconditional(rows.ruleAt(r));
     }
     if (!any) return;

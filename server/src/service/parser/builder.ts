@@ -255,7 +255,7 @@ export class RulesetBuilder {
    * the one read from its line, so that the line's copy need not be kept.
    */
   appendRow(t: Table, rows: RuleRows, r: number): void {
-    const name = rows.chain[r];
+    const name = rows.chainOf(r);
     if (this.runTable === t && this.runName === name) {
       // The run's chain takes the next row while it is still rows (else the row's object).
       const c = this.runChain;
@@ -267,7 +267,7 @@ export class RulesetBuilder {
       this.endAppends();
       const c = this.nextDeclared(t, name) ?? t.chains.get(name);
       if (c instanceof BuiltChain && c.empty) {
-        rows.chain[r] = c.name;
+        rows.useChainName(r, c.name);
         c.startRows(rows, r);
         this.runTable = t;
         this.runName = c.name;

@@ -204,27 +204,39 @@ export class FastRule implements Rule, Command {
   }
 }
 
+/** Numbers RuleRows (RuleRows.serial), so that a shape can tell which rows numbered it (Plan.rowsSerial). */
+let rowsSerials = 0;
+
 /**
  * The rules the save parser read in place in one table (the pattern lane): what a FastRule keeps
  * of each, in columns (row r: the line starting at from[r] of ctx.doc, line number line[r], rule
- * id id[r], shape plan[r], chain chain[r], target name target[r]). The objects are made on first
- * use (ruleAt), one per row, so the rules of a chain nobody looks at cost no object: an 80k-rule
- * kube-proxy table has its diagnostics worked out from the columns and the shapes alone.
+ * id id[r], shape planOf(r), chain chainOf(r), target name targetOf(r)). The objects are made on
+ * first use (ruleAt), one per row, so the rules of a chain nobody looks at cost no object: an
+ * 80k-rule kube-proxy table has its diagnostics worked out from the columns and the shapes alone.
+ *
+ * Every column is a typed array: arrays of references as long as a table (one per line) cost
+ * more to make, to fill and to carry through the garbage collector than the numbers do. A row's
+ * shape and chain name are numbers into short lists (a table has a few shapes, and its rules come
+ * in runs of one chain); its target is its key's name, or its shape's verbatim target.
  */
 export class RuleRows {
   count = 0;
+  readonly serial = ++rowsSerials;
   from: Int32Array;
   line: Int32Array;
   id: Int32Array;
   /**
    * The key of the chain name the row's rule jumps or goes to in ctx.keys (see nameKeys.ts),
    * the same number for the rows of a run that name the same chain; -1 when the rule names no
-   * chain, or its row was not given one (then read target).
+   * chain (its target, if any, is its shape's target extension).
    */
   key: Int32Array;
-  plan: Plan[];
-  chain: string[];
-  target: (string | undefined)[];
+  /** The row's shape: plans[planAt[r]]. */
+  private planAt: Int32Array;
+  private readonly plans: Plan[] = [];
+  /** The row's chain name: chainNames[chainAt[r]], one entry per run of rows naming one string. */
+  private chainAt: Int32Array;
+  private readonly chainNames: string[] = [];
   /** The rows' objects, made on use (sparse). */
   private objects: (FastRule | undefined)[] | undefined;
 
@@ -234,38 +246,40 @@ export class RuleRows {
     private readonly most: number,
   ) {
     const n = Math.min(Math.max(16, most), 1024);
-    // Written by index: arrays grown by push or copying take several times as long to fill. A
-    // table with more rows than the first room takes room for the most rows there can be at
-    // once (a big table is usually the rest of the file); fit() gives back what is not taken.
+    // Written by index. A table with more rows than the first room takes room for the most rows
+    // there can be at once (a big table is usually the rest of the file); fit() gives back what
+    // is not taken (the pages never written are never touched).
     this.from = new Int32Array(n);
     this.line = new Int32Array(n);
     this.id = new Int32Array(n);
     this.key = new Int32Array(n);
+    this.planAt = new Int32Array(n);
+    this.chainAt = new Int32Array(n);
     ctx.keys = new NameKeys(n, ctx.doc);
-    this.plan = new Array(n);
-    this.chain = new Array(n);
-    this.target = new Array(n);
   }
 
-  /** Adds a row; returns its index. `key`: see RuleRows.key. */
-  add(
-    from: number,
-    line: number,
-    id: number,
-    plan: Plan,
-    chain: string,
-    target: string | undefined,
-    key: number,
-  ): number {
+  /** Adds a row; returns its index. `key`: see RuleRows.key (without one, the target is the shape's). */
+  add(from: number, line: number, id: number, plan: Plan, chain: string, key: number): number {
     const r = this.count;
     if (r === this.from.length) this.grow();
     this.from[r] = from;
     this.line[r] = line;
     this.id[r] = id;
     this.key[r] = key;
-    this.plan[r] = plan;
-    this.chain[r] = chain;
-    this.target[r] = target;
+    if (plan.rowsSerial !== this.serial) {
+      plan.rowsSerial = this.serial;
+      plan.rowsIndex = this.plans.length;
+      this.plans.push(plan);
+    }
+    this.planAt[r] = plan.rowsIndex;
+    const names = this.chainNames;
+    const c = names.length - 1;
+    // The rows of a run share the string of its chain name (see byPattern and appendRow).
+    if (c >= 0 && names[c] === chain) this.chainAt[r] = c;
+    else {
+      this.chainAt[r] = c + 1;
+      names.push(chain);
+    }
     this.count = r + 1;
     return r;
   }
@@ -274,14 +288,35 @@ export class RuleRows {
   adopt(rule: FastRule, from: number): number {
     const plan = rule.plan;
     const name = rule.targetName;
-    const key =
-      plan.targetWord >= 0 && !plan.targetExtension && name !== undefined && this.ctx.keys !== undefined
-        ? this.ctx.keys.addName(name)
-        : -1;
-    const r = this.add(from, rule.line, rule.id, plan, rule.chain, name, key);
+    const chainTarget = plan.targetWord >= 0 && !plan.targetExtension && name !== undefined;
+    const key = chainTarget ? (this.ctx.keys as NameKeys).addName(name) : -1;
+    const r = this.add(from, rule.line, rule.id, plan, rule.chain, key);
     if (this.objects === undefined) this.objects = [];
     this.objects[r] = rule;
     return r;
+  }
+
+  /** The shape of row r. */
+  planOf(r: number): Plan {
+    return this.plans[this.planAt[r]];
+  }
+
+  /** The name of row r's chain. */
+  chainOf(r: number): string {
+    return this.chainNames[this.chainAt[r]];
+  }
+
+  /**
+   * Row r's chain name is `name` (the same characters: its chain's own string, see appendRow),
+   * and so is the name of the rows added after it that name the same string.
+   */
+  useChainName(r: number, name: string): void {
+    const c = this.chainAt[r];
+    if (c === this.chainNames.length - 1 && (r === 0 || this.chainAt[r - 1] !== c)) this.chainNames[c] = name;
+    else {
+      this.chainAt[r] = this.chainNames.length;
+      this.chainNames.push(name);
+    }
   }
 
   /** Gives back the room the rows did not take (a table's rows are all read). */
@@ -292,21 +327,17 @@ export class RuleRows {
     this.line = this.line.slice(0, n);
     this.id = this.id.slice(0, n);
     this.key = this.key.slice(0, n);
-    this.plan = this.plan.slice(0, n);
-    this.chain = this.chain.slice(0, n);
-    this.target = this.target.slice(0, n);
+    this.planAt = this.planAt.slice(0, n);
+    this.chainAt = this.chainAt.slice(0, n);
   }
 
   private grow(): void {
     const size = Math.max(this.from.length * 2, this.most);
-    for (const k of ['from', 'line', 'id', 'key'] as const) {
+    for (const k of ['from', 'line', 'id', 'key', 'planAt', 'chainAt'] as const) {
       const a = new Int32Array(size);
       a.set(this[k]);
       this[k] = a;
     }
-    this.plan = grown(this.plan, size);
-    this.chain = grown(this.chain, size);
-    this.target = grown(this.target, size);
   }
 
   /** The rule of row r, made on first use (the same object every time). */
@@ -318,9 +349,9 @@ export class RuleRows {
       rule = new FastRule(
         this.ctx,
         this.line[r],
-        this.chain[r],
+        this.chainOf(r),
         this.id[r],
-        this.plan[r],
+        this.planOf(r),
         this.targetOf(r),
         this.from[r],
       );
@@ -330,14 +361,14 @@ export class RuleRows {
   }
 
   /**
-   * The -j/-g word of row r, if any: a chain name read in place and keyed has no string in
-   * `target`; its key's, shared by the rows naming that chain, is made on first use.
+   * The -j/-g word of row r, if any: a chain name's is its key's (one string per key, shared by
+   * the rows naming that chain, made on first use); a target extension's is the shape's.
    */
   targetOf(r: number): string | undefined {
-    const t = this.target[r];
-    if (t !== undefined) return t;
     const key = this.key[r];
-    return key >= 0 ? (this.ctx.keys as NameKeys).name(key) : undefined;
+    if (key >= 0) return (this.ctx.keys as NameKeys).name(key);
+    const plan = this.planOf(r);
+    return plan.targetWord >= 0 ? plan.targetName : undefined;
   }
 
   /** Whether row r's rule was made already. */
@@ -346,15 +377,9 @@ export class RuleRows {
   }
 }
 
-function grown<T>(a: T[], size: number): T[] {
-  const b: T[] = new Array(size);
-  for (let i = 0; i < a.length; i++) b[i] = a[i];
-  return b;
-}
-
 /** The chain name a row's rule jumps or goes to when that is a chain (not a target extension). */
 export function rowChainTarget(rows: RuleRows, r: number): string | undefined {
-  const plan = rows.plan[r];
+  const plan = rows.planOf(r);
   return plan.targetWord < 0 || plan.targetExtension ? undefined : rows.targetOf(r);
 }
 

@@ -159,7 +159,7 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
           lastLine = ln;
           takeRow(ln, fastRows, r, table);
           // The row's chain name may now be its chain's own (see appendRow).
-          useChainName(fastRows.chain[r]);
+          useChainName(fastRows.chainOf(r));
           continue;
         }
       } else if (c === 58 /* : */ && text.charCodeAt(end - 1) !== 13) {

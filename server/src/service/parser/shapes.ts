@@ -93,6 +93,12 @@ export interface Plan {
   next2: Plan | undefined;
   /** About the mean length of the shape's lines read by pattern (0: none yet): which of two guesses to try first. */
   meanLength: number;
+  /**
+   * The rows (RuleRows.serial) that numbered this shape last, and its number there (see
+   * RuleRows.planAt).
+   */
+  rowsSerial: number;
+  rowsIndex: number;
 }
 
 /** Argument type standing for a jump or goto target that is not an extension (a chain name). */
@@ -380,12 +386,13 @@ export function parseRuleAt(rows: RuleRows, start: number, end: number, ln: numb
     if (from === 0 || from >= end) return -1;
   }
   const plan = byRecentPattern(ctx, from, end);
-  return plan === undefined ? -1 : rows.add(start, ln, nextRuleId(), plan, matchedChain, matchedTarget, matchedKey);
+  return plan === undefined ? -1 : rows.add(start, ln, nextRuleId(), plan, matchedChain, matchedKey);
 }
 
 /**
  * What byPattern read of the line it matched last: the chain name, the target's name, and the
- * key of the target's name when that is a chain read in a context with keys (else -1).
+ * key of the target's name when that is a chain read in a context with keys (else -1; with a
+ * key, the name is the key's and is left undefined here).
  */
 let matchedChain = '';
 let matchedTarget: string | undefined;
@@ -485,8 +492,8 @@ function byPattern(plan: Plan, ctx: FastRuleContext, from: number, end: number):
         plan.lastTargetLen = len;
         plan.lastTargetKey = key;
       }
-      // (A name without a key keeps its string.)
-      name = keys.keyed(key) ? undefined : keys.name(key);
+      // (Its string, and that of a name without a key, is the key's: see RuleRows.targetOf.)
+      name = undefined;
     } else if (targetValue) {
       const last = plan.lastTarget;
       const inText = plan.lastTargetCtx === ctx;
@@ -657,6 +664,8 @@ function learn(
     next: undefined,
     next2: undefined,
     meanLength: 0,
+    rowsSerial: 0,
+    rowsIndex: -1,
   };
   plan.patterns = lineRegex(plan, family, JUMP_NAME);
   if (others) others.push(plan);
@@ -708,7 +717,7 @@ export function wordsAt(rule: FastRule, ks: readonly number[]): string[] | undef
  */
 export function rowWordCommas(rows: RuleRows, r: number, k: number): number {
   const doc = rows.ctx.doc;
-  const kinds = rows.plan[r].kinds;
+  const kinds = rows.planOf(r).kinds;
   const from = rows.from[r];
   let n = doc.indexOf('\n', from);
   if (n < 0) n = doc.length;

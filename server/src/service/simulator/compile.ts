@@ -309,7 +309,7 @@ function layOut(chain: Chain): Slot[] {
  * addresses, one per comma-separated part).
  */
 function rowExpandedCount(rows: RuleRows, r: number): number {
-  const plan = rows.plan[r];
+  const plan = rows.planOf(r);
   const tb = plan.template.base;
   let n = 1;
   for (const key of ['source', 'destination'] as const) {
@@ -512,7 +512,7 @@ export function compileRuleset(rs: Ruleset): CompiledRuleset {
         const rc = rowsOf(chain);
         if (rc !== undefined) {
           for (let r = rc.rowStart; r < rc.rowEnd && !out.conntrack; r++)
-            if (needsConntrack(rc.rows.plan[r].template)) out.conntrack = true;
+            if (needsConntrack(rc.rows.planOf(r).template)) out.conntrack = true;
         } else
           for (const rule of chain.rules) {
             if (needsConntrack(rule instanceof FastRule ? rule.plan.template : rule)) {

@@ -47,7 +47,7 @@ export function inferHost(doc: ParsedDocument): { host: HostSpec; notes: string[
       if (c.name === 'FORWARD' && ruleCount(c) > 0) forwarding = true;
       const rc = rowsOf(c);
       if (rc !== undefined) {
-        for (let r = rc.rowStart; r < rc.rowEnd; r++) if (namesInterface(rc.rows.plan[r])) visit(rc.rows.ruleAt(r));
+        for (let r = rc.rowStart; r < rc.rowEnd; r++) if (namesInterface(rc.rows.planOf(r))) visit(rc.rows.ruleAt(r));
       } else for (const r of c.rules) if (!(r instanceof FastRule) || namesInterface(r.plan)) visit(r);
     }
   }
