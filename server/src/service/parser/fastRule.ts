@@ -237,6 +237,8 @@ export class RuleRows {
   /** The row's chain name: chainNames[chainAt[r]], one entry per run of rows naming one string. */
   private chainAt: Int32Array;
   private readonly chainNames: string[] = [];
+  /** The `run` of the last row added (see add). */
+  private lastRun = -1;
   /** The rows' objects, made on use (sparse). */
   private objects: (FastRule | undefined)[] | undefined;
 
@@ -258,8 +260,12 @@ export class RuleRows {
     ctx.keys = new NameKeys(n, ctx.doc);
   }
 
-  /** Adds a row; returns its index. `key`: see RuleRows.key (without one, the target is the shape's). */
-  add(from: number, line: number, id: number, plan: Plan, chain: string, key: number): number {
+  /**
+   * Adds a row; returns its index. `key`: see RuleRows.key (without one, the target is the
+   * shape's). `run`: rows added with the same number (not -1) one after the other name the same
+   * chain, which they share an entry for (see chainRun in shapes.ts); -1: compare the names.
+   */
+  add(from: number, line: number, id: number, plan: Plan, chain: string, key: number, run: number): number {
     const r = this.count;
     if (r === this.from.length) this.grow();
     this.from[r] = from;
@@ -275,11 +281,12 @@ export class RuleRows {
     const names = this.chainNames;
     const c = names.length - 1;
     // The rows of a run share the string of its chain name (see byPattern and appendRow).
-    if (c >= 0 && names[c] === chain) this.chainAt[r] = c;
+    if (c >= 0 && (run >= 0 ? run === this.lastRun : names[c] === chain)) this.chainAt[r] = c;
     else {
       this.chainAt[r] = c + 1;
       names.push(chain);
     }
+    this.lastRun = run;
     this.count = r + 1;
     return r;
   }
@@ -290,7 +297,7 @@ export class RuleRows {
     const name = rule.targetName;
     const chainTarget = plan.targetWord >= 0 && !plan.targetExtension && name !== undefined;
     const key = chainTarget ? (this.ctx.keys as NameKeys).addName(name) : -1;
-    const r = this.add(from, rule.line, rule.id, plan, rule.chain, key);
+    const r = this.add(from, rule.line, rule.id, plan, rule.chain, key, -1);
     if (this.objects === undefined) this.objects = [];
     this.objects[r] = rule;
     return r;

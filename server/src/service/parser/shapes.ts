@@ -117,6 +117,12 @@ const wordKind = new Uint8Array(MAX_WORDS + 1);
 let hash = 0;
 /** The chain name of the previous fast-lane rule (checked already), and its family. */
 let lastChain = '';
+/**
+ * Numbers what lastChain holds: a new number whenever it may hold other characters (not when
+ * useChainName gives it the same characters). RuleRows.add takes it, so that the rows of a run of
+ * one chain share one entry without comparing names.
+ */
+let chainRun = 0;
 let lastFamily = 0;
 /** When lastChain was read in place: the context of its text and where it is in that text. */
 let lastChainCtx: FastRuleContext | undefined;
@@ -328,6 +334,7 @@ function tryFast(
   }
   if (wordKind[plan.chainWord] === VALUE) {
     lastChain = chain;
+    chainRun++;
     lastFamily = family;
     lastChainCtx = undefined;
   }
@@ -386,7 +393,7 @@ export function parseRuleAt(rows: RuleRows, start: number, end: number, ln: numb
     if (from === 0 || from >= end) return -1;
   }
   const plan = byRecentPattern(ctx, from, end);
-  return plan === undefined ? -1 : rows.add(start, ln, nextRuleId(), plan, matchedChain, matchedKey);
+  return plan === undefined ? -1 : rows.add(start, ln, nextRuleId(), plan, matchedChain, matchedKey, chainRun);
 }
 
 /**
@@ -469,6 +476,7 @@ function byPattern(plan: Plan, ctx: FastRuleContext, from: number, end: number):
   else {
     chain = text.slice(s, e);
     lastChain = chain;
+    chainRun++;
     lastFamily = family;
     lastChainCtx = ctx;
     lastChainAt = s;
@@ -829,6 +837,7 @@ export function fastBaseValues(rule: FastRule): Partial<Record<BaseKey, BaseValu
  */
 export function endOfLines(): void {
   lastChain = '';
+  chainRun++;
   lastFamily = 0;
   lastChainCtx = undefined;
   lastPlan = undefined;
