@@ -314,16 +314,11 @@ export class RuleRows {
   }
 
   /**
-   * Row r's chain name is `name` (the same characters: its chain's own string, see appendRow),
-   * and so is the name of the rows added after it that name the same string.
+   * Row r's chain name is `name` (the same characters: its chain's own string, see appendRow), and
+   * so is that of the rows sharing its entry (which hold the same characters too).
    */
   useChainName(r: number, name: string): void {
-    const c = this.chainAt[r];
-    if (c === this.chainNames.length - 1 && (r === 0 || this.chainAt[r - 1] !== c)) this.chainNames[c] = name;
-    else {
-      this.chainAt[r] = this.chainNames.length;
-      this.chainNames.push(name);
-    }
+    this.chainNames[this.chainAt[r]] = name;
   }
 
   /** Gives back the room the rows did not take (a table's rows are all read). */
