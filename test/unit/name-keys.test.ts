@@ -11,7 +11,7 @@ import { buildGraph } from '../../server/src/service/analysis/graph';
 import { documentDiagnostics, parseDocument } from '../../server/src/service/document';
 import { rowsOf } from '../../server/src/service/parser/chain';
 import { rowChainTarget } from '../../server/src/service/parser/fastRule';
-import { joinNames, MAX_KEYED_NAME, NameKeys } from '../../server/src/service/parser/nameKeys';
+import { duplicateKeys, joinNames, MAX_KEYED_NAME, NameKeys } from '../../server/src/service/parser/nameKeys';
 import { mulberry32 } from '../helpers/rng';
 
 const ALPHABET = ['A', 'B', 'K', '-', '_', '0', '9', '\u0000', '\u00e9', '\u00ff', '\u0100', '\u4e2d'];
@@ -95,14 +95,54 @@ test('joining names compares the names, not only their hashes', () => {
     [300, 1],
     [300, 3],
     [12_000, 3],
+    // Partitioned (the top bits pick the partition, and are kept): collisions inside each.
+    [40_000, 3],
   ] as const) {
     const names = randomNames(count, 7 + count);
     const targets = targetsFor(names, 8 + count);
     const nk = keysOf(names);
     const tk = keysOf(targets);
-    for (const k of [nk, tk])
-      for (let i = 0; i < k.count; i++) k.hash[i] = (k.hash[i] & 0xc0000000) | ((k.hash[i] >>> 0) % spread);
+    for (const k of [nk, tk]) collide(k, spread);
     expectMapAnswers(names, targets, nk, tk);
+  }
+});
+
+/** Leaves the hashes of `keys` few values apart from their top 12 bits (as if they collided). */
+function collide(keys: NameKeys, spread: number): void {
+  for (let i = 0; i < keys.count; i++) keys.hash[i] = (keys.hash[i] & 0xfff00000) | ((keys.hash[i] >>> 0) % spread);
+}
+
+test('names held twice are found as a map would find them, in one partition and in many', () => {
+  for (const [count, seed, spread] of [
+    [50, 1, 0],
+    [3000, 2, 0],
+    [3000, 3, 2],
+    // More names than an unpartitioned search takes.
+    [40_000, 4, 0],
+    [40_000, 5, 5],
+  ] as const) {
+    const distinct = randomNames(count, seed);
+    const rnd = mulberry32(seed + 50);
+    // Names again, some several times, at random places after their first.
+    const names = [...distinct];
+    for (let i = 0; i < count / 10; i++) {
+      const at = Math.floor(rnd() * names.length);
+      names.splice(at + 1, 0, names[Math.floor(rnd() * (at + 1))]);
+    }
+    const from = seed % 2 === 0 ? 0 : 7;
+    const keys = keysOf(names);
+    if (spread > 0) collide(keys, spread);
+    const want: number[][] = [];
+    const first = new Map<string, number>();
+    for (let i = from; i < names.length; i++) {
+      const n = names[i];
+      if (!keys.keyed(i)) continue;
+      const f = first.get(n);
+      if (f === undefined) first.set(n, i);
+      else want.push([i, f]);
+    }
+    assert.ok(want.length > 0, `${count} names, seed ${seed}: none held twice`);
+    assert.deepEqual(duplicateKeys(keys, from), want, `${count} names, seed ${seed}`);
   }
 });
 
