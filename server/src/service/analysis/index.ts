@@ -121,14 +121,10 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
   const depr: Diagnostic[] = [];
   const tableIndex = TABLE_INDEX[table.name];
   const set = setKey(chainSet, doc.form);
-  const n = table.chains.size;
-  const chains: Chain[] = new Array(n);
+  // The graph's chains are the table's, in its order (buildGraph and patchGraph number them so).
+  const chains: readonly Chain[] = graph.chains;
+  const n = chains.length;
   const memos: TableState['memos'] = new Array(n);
-  let c = 0;
-  // forEach: no iterator result per chain.
-  table.chains.forEach((chain) => {
-    chains[c++] = chain;
-  });
   for (let at = 0; at < n; at++) {
     const chain = chains[at];
     const mask = graph.mask[at];

@@ -21,7 +21,7 @@ export interface TableState {
   form: DocumentForm;
   tableName: string;
   /** The table's chains, in order. */
-  chains: Chain[];
+  chains: readonly Chain[];
   /**
    * Per chain (same positions): its ChainMemo, or for a chain without findings (most) just
    * cleanKey(key, setKey). Kept by position rather than in a WeakMap keyed by chain: tens of
