@@ -29,9 +29,13 @@ export interface SaveParseCache {
   /**
    * Per rule line: its parse result (a fast-lane rule is its own result), except for the rules
    * read into rows (see RuleRows). Read with cachedLine. (Chain lines leave none: the one-line
-   * edit path takes rule lines only.)
+   * edit path takes rule lines only.) Sparse: written only where a line has a result, so that a
+   * file read into rows (a kube-proxy dump: a handful of entries) keeps no array as long as the
+   * file.
    */
   lines: (LineResult | FastRule | undefined)[];
+  /** The number of lines of the text. */
+  lineCount: number;
   /**
    * Per line read into rows: its row + 1 in the rows of its table (one of `rows`), else 0. (Not an
    * entry in `lines`: writing 80k pointers there costs the garbage collector more.)
@@ -117,7 +121,8 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
   // Rule lines are read in place into rows (parseRuleAt).
   const inPlace = fast;
   const cache: SaveParseCache = {
-    lines: new Array(lineCount),
+    lines: [],
+    lineCount,
     rowOfLine: inPlace ? new Int32Array(lineCount) : undefined,
     rows: inPlace ? [] : undefined,
     nextRuleId: prev?.nextRuleId ?? 1,
@@ -317,9 +322,23 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
   if (!ordered) found.sort((a, b) => a.span.line - b.span.line);
   for (const d of found) diagnostics.push(d);
   cache.rulesets = rulesets;
-  const commands = new CommandList(cache);
   cache.edit = { text, family, onlyAppends, diagnostics, diagLine, lineStarts, fast };
   cache.guessedFamily = guessedFamily;
+  return saveResult(rulesets, diagnostics, lineCount, cache);
+}
+
+/**
+ * The result of a parse, its commands made on first use. Made here rather than where the parse
+ * is: a getter written inside the parse would keep every variable its closures share alive with
+ * the result (the builder and its lists, the scratch of the lines).
+ */
+export function saveResult(
+  rulesets: SaveParseResult['rulesets'],
+  diagnostics: Diagnostic[],
+  lineCount: number,
+  cache: SaveParseCache,
+): SaveParseResult {
+  const commands = new CommandList(cache);
   return {
     form: 'save',
     rulesets,
@@ -354,7 +373,7 @@ export class CommandList {
   get list(): Command[] {
     if (this.made !== undefined) return this.made;
     const out: Command[] = [];
-    for (let ln = 0; ln < this.cache.lines.length; ln++) {
+    for (let ln = 0; ln < this.cache.lineCount; ln++) {
       const v = cachedLine(this.cache, ln);
       if (v === undefined) continue;
       if (v instanceof FastRule) out.push(v);

@@ -12,7 +12,7 @@ import type { Diagnostic, Family, Ruleset } from '../model';
 import { copyChain } from './chain';
 import { FastRule } from './fastRule';
 import { NO_DIAGNOSTICS, parseRuleLine } from './ruleLine';
-import { CommandList, cachedLine, type SaveParseCache, type SaveParseResult } from './save';
+import { cachedLine, type SaveParseCache, type SaveParseResult, saveResult } from './save';
 import { endOfLines, parseRuleFast } from './shapes';
 
 /** What the previous parse leaves for the edit path. */
@@ -88,7 +88,7 @@ export function parseLineEdit(
   const rulesets = prev.rulesets;
   if (!base || !rulesets || !base.onlyAppends || base.family !== family) return undefined;
   const old = base.text;
-  const lineCount = prev.lines.length;
+  const lineCount = prev.lineCount;
   let ln: number;
   let raw: string;
   if (change && old.length - change.removed + change.inserted.length === text.length) {
@@ -180,6 +180,7 @@ export function parseLineEdit(
   }
   const cache: SaveParseCache = {
     lines,
+    lineCount,
     rowOfLine: prev.rowOfLine,
     rows: prev.rows,
     nextRuleId,
@@ -188,15 +189,5 @@ export function parseLineEdit(
     lineEdit: { line: ln, trailingBackslash: before.endsWith('\\') || raw.endsWith('\\') },
   };
   // The commands of the lines, made on use (the lines hold them).
-  const commands = new CommandList(cache);
-  return {
-    form: 'save',
-    rulesets: nextRulesets,
-    get commands() {
-      return commands.list;
-    },
-    diagnostics,
-    lineCount,
-    cache,
-  };
+  return saveResult(nextRulesets, diagnostics, lineCount, cache);
 }

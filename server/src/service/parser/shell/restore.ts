@@ -100,7 +100,7 @@ export function parseRestoreInput(
   nextRuleId: number,
   lines: LineIndex,
 ): RestoreParse {
-  const doc = parseSave(input.text, { family, cache: { lines: [], nextRuleId }, fast: false });
+  const doc = parseSave(input.text, { family, cache: { lines: [], lineCount: 0, nextRuleId }, fast: false });
   const outStarts: number[] = [0];
   for (let k = input.text.indexOf('\n'); k >= 0; k = input.text.indexOf('\n', k + 1)) outStarts.push(k + 1);
   const n = input.text.length;
