@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { generateKubeRuleset } from '../../bench/generate';
 import { documentDiagnostics, parseDocument } from '../../server/src/service/document';
 import type { Chain } from '../../server/src/service/model';
-import { BuiltChain } from '../../server/src/service/parser/chain';
+import { BuiltChain, copyChain } from '../../server/src/service/parser/chain';
 import { ChainMap } from '../../server/src/service/parser/chainMap';
 import { mulberry32 } from '../helpers/rng';
 
@@ -176,4 +176,30 @@ test('a chain declared twice in place is reported once and keeps the rules of bo
   );
   const diags = documentDiagnostics(doc, text);
   assert.equal(diags.filter((d) => d.code === 'duplicate-chain').length, 1);
+});
+
+test('a chain keeps the built-in mark and the policy apart from its other fields, and copies keep them', () => {
+  const input = new BuiltChain('INPUT', true, undefined);
+  assert.equal(input.builtin, true);
+  assert.equal(input.policy, undefined);
+  const span = { line: 1, character: 7, endLine: 1, endCharacter: 11 };
+  input.policy = 'DROP';
+  input.policySpan = span;
+  const user = new BuiltChain('X', false, undefined);
+  assert.equal(user.builtin, false);
+  user.policy = undefined;
+  user.policySpan = undefined;
+  assert.equal(user.policy, undefined);
+  // A policy given to a user chain (a merged restore) is kept; the chain stays a user chain.
+  user.policy = 'ACCEPT';
+  assert.equal(user.builtin, false);
+  assert.equal(user.policy, 'ACCEPT');
+  assert.equal(user.policySpan, undefined);
+  for (const [c, builtin, policy, policySpan] of [
+    [input, true, 'DROP', span],
+    [user, false, 'ACCEPT', undefined],
+  ] as const) {
+    const copy = copyChain(c, []);
+    assert.deepEqual([copy.name, copy.builtin, copy.policy, copy.policySpan], [c.name, builtin, policy, policySpan]);
+  }
 });

@@ -7,6 +7,7 @@
 import type { Chain, Hook, Rule, Table } from '../model';
 import { HOOKS } from '../model';
 import { BuiltChain, type RowChain, rowsOf, ruleCount as ruleCountOf } from '../parser/chain';
+import { ChainMap } from '../parser/chainMap';
 import { FastRule, type RuleRows, rowChainTarget } from '../parser/fastRule';
 import { joinNames, NameKeys } from '../parser/nameKeys';
 
@@ -123,7 +124,7 @@ export function buildGraph(table: Table): TableGraph {
     k++;
   });
   const id = new ChainIds(table, chains);
-  const resolve = resolver(names, chains);
+  const resolve = resolver(table, names, chains);
   const references = new Int32Array(n);
   const mask = new Uint8Array(n);
   const edgeStart = new Int32Array(n + 1);
@@ -213,7 +214,11 @@ export function buildGraph(table: Table): TableGraph {
  * names, or -1 (see RuleRows.key). Worked out for all their keys at once: one
  * `Map` lookup per jump reads memory at random, and a kube-proxy table has tens of thousands.
  */
-function resolver(names: readonly string[], chains: readonly Chain[]): (rows: RuleRows) => Int32Array | undefined {
+function resolver(
+  table: Table,
+  names: readonly string[],
+  chains: readonly Chain[],
+): (rows: RuleRows) => Int32Array | undefined {
   let nameKeys: NameKeys | undefined;
   // (A table's chains share one rows object: the rows of one table section.)
   let lastRows: RuleRows | undefined;
@@ -224,7 +229,7 @@ function resolver(names: readonly string[], chains: readonly Chain[]): (rows: Ru
     lastRows = rows;
     lastDest = undefined;
     if (keys !== undefined && keys.count > 0) {
-      nameKeys ??= chainKeys(names, chains);
+      nameKeys ??= chainKeys(table, names, chains);
       lastDest = joinNames(nameKeys, keys);
     }
     return lastDest;
@@ -233,24 +238,20 @@ function resolver(names: readonly string[], chains: readonly Chain[]): (rows: Ru
 
 /**
  * The keys of the chains' names, key k for chain k (a name without a key matches nothing): the
- * keys the parser made of the names declared in place, as they are when the chains are those
- * declarations in order (the usual table), else copied or made one by one.
+ * keys the parser made of the names declared in place (ChainMap.declKeys), as they are when the
+ * chains are those declarations in order (the usual table), else made again from the names.
  */
-function chainKeys(names: readonly string[], chains: readonly Chain[]): NameKeys {
+function chainKeys(table: Table, names: readonly string[], chains: readonly Chain[]): NameKeys {
   const n = chains.length;
-  const first = chains[0];
-  const declared = first instanceof BuiltChain ? first.key : undefined;
+  const declared = table.chains instanceof ChainMap ? table.chains.declKeys : undefined;
   if (declared !== undefined && declared.count === n) {
     let k = 0;
-    while (k < n && (chains[k] as BuiltChain).key === declared && (chains[k] as BuiltChain).keyAt === k) k++;
+    while (k < n && chains[k] instanceof BuiltChain && (chains[k] as BuiltChain).keyAt === k) k++;
     if (k === n) return declared;
   }
+  // (Not in declaration order: every name keyed again, from its string.)
   const keys = new NameKeys(n);
-  for (let k = 0; k < n; k++) {
-    const c = chains[k];
-    if (c instanceof BuiltChain && c.key !== undefined) keys.copy(c.key, c.keyAt);
-    else keys.add(names[k], 0, names[k].length);
-  }
+  for (let k = 0; k < n; k++) keys.add(names[k], 0, names[k].length);
   return keys;
 }
 

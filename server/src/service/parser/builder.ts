@@ -45,7 +45,7 @@ export class RulesetBuilder {
   /**
    * The keys of the names declared in place in `declTable` (see nameKeys.ts), and the chain of
    * each: the names declared twice are found by them when the table ends (settle), and the jump
-   * graph reads them (see BuiltChain.key).
+   * graph reads them (see BuiltChain.keyAt and ChainMap.declKeys).
    */
   private declKeys: NameKeys | undefined = undefined;
   private keyChains: Chain[] = [];
@@ -137,6 +137,7 @@ export class RulesetBuilder {
         this.settle();
         this.keysTable = t;
         this.declKeys = new NameKeys(256);
+        if (t.chains instanceof ChainMap) t.chains.keysOfDeclarations(this.declKeys);
       }
       key = (this.declKeys as NameKeys).add(text, nameAt, nameAt + name.length);
     }
@@ -175,10 +176,7 @@ export class RulesetBuilder {
       chains.onDuplicate ??= (first, second) => this.duplicate(first, second);
     } else t.chains.set(name, chain);
     this.declared.push(chain);
-    if (key >= 0 && chain instanceof BuiltChain) {
-      chain.key = this.declKeys;
-      chain.keyAt = key;
-    }
+    if (key >= 0 && chain instanceof BuiltChain) chain.keyAt = key;
     if (key >= 0) this.keyChains[key] = chain;
   }
 

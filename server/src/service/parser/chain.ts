@@ -6,7 +6,6 @@
  */
 import type { Chain, Rule, Span } from '../model';
 import type { RuleRows } from './fastRule';
-import type { NameKeys } from './nameKeys';
 
 /**
  * Where a chain line read in place declared its chain, as one number (its span is made only when
@@ -25,14 +24,23 @@ export function declSpanAt(at: DeclAt): Span {
   return { line, character: 0, endLine: line, endCharacter: at % 32 };
 }
 
+/** What few chains have: the built-in chains' mark and policy (kept apart to keep every chain small). */
+interface ChainExtra {
+  builtin: boolean;
+  policy: string | undefined;
+  policySpan: Span | undefined;
+}
+
+/**
+ * A chain. A kube-proxy table has tens of thousands, all alive with the parse and read by every
+ * pass of the analyses: what only built-in chains have is kept in `extra`, and the keys of the
+ * names declared in place in the table's map (ChainMap.declKeys), so that a chain is 9 fields.
+ */
 export class BuiltChain implements Chain {
   name: string;
-  builtin: boolean;
   /** Where the chain was declared, or a DeclAt telling it (its span made on first use, see declSpan). */
   private span: Span | DeclAt | undefined;
   graphIndex: number;
-  policy: string | undefined;
-  policySpan: Span | undefined;
   /** The rules as an array, once made (undefined: the rows, or none). */
   private list: Rule[] | undefined;
   /** The rows rows[rowStart .. rowEnd) holding the rules while list is undefined. */
@@ -41,25 +49,47 @@ export class BuiltChain implements Chain {
   rowEnd: number;
   /**
    * The key of the chain's name (see nameKeys.ts) when it was declared in place: key `keyAt` of
-   * `key`, the keys of its table's declarations in order, so the jump graph reads them as they
-   * are rather than keying every name again. Undefined otherwise.
+   * the keys of its table's declarations in order (ChainMap.declKeys), so the jump graph reads
+   * them as they are rather than keying every name again. -1 otherwise.
    */
-  key: NameKeys | undefined;
   keyAt: number;
+  /** Undefined for a user chain without a policy (any but a built-in chain). */
+  private extra: ChainExtra | undefined;
 
   constructor(name: string, builtin: boolean, declSpan: Span | undefined) {
     this.name = name;
-    this.builtin = builtin;
     this.span = declSpan;
     this.graphIndex = -1;
-    this.policy = undefined;
-    this.policySpan = undefined;
     this.list = undefined;
     this.rows = undefined;
     this.rowStart = 0;
     this.rowEnd = 0;
-    this.key = undefined;
     this.keyAt = -1;
+    this.extra = builtin ? { builtin, policy: undefined, policySpan: undefined } : undefined;
+  }
+
+  get builtin(): boolean {
+    return this.extra !== undefined && this.extra.builtin;
+  }
+
+  get policy(): string | undefined {
+    return this.extra?.policy;
+  }
+
+  set policy(policy: string | undefined) {
+    if (policy === undefined && this.extra === undefined) return;
+    this.extra ??= { builtin: false, policy: undefined, policySpan: undefined };
+    this.extra.policy = policy;
+  }
+
+  get policySpan(): Span | undefined {
+    return this.extra?.policySpan;
+  }
+
+  set policySpan(span: Span | undefined) {
+    if (span === undefined && this.extra === undefined) return;
+    this.extra ??= { builtin: false, policy: undefined, policySpan: undefined };
+    this.extra.policySpan = span;
   }
 
   get declSpan(): Span | undefined {
@@ -125,10 +155,8 @@ export function copyChain(chain: Chain, rules: Rule[], name = chain.name): Built
   c.policy = chain.policy;
   c.policySpan = chain.policySpan;
   c.rules = rules;
-  if (chain instanceof BuiltChain && name === chain.name) {
-    c.key = chain.key;
-    c.keyAt = chain.keyAt;
-  }
+  // (The copy takes the chain's place in its table's map, whose keys it keeps.)
+  if (chain instanceof BuiltChain && name === chain.name) c.keyAt = chain.keyAt;
   return c;
 }
 

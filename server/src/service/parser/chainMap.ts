@@ -15,6 +15,7 @@
  * wait only when the map has no chain of its name).
  */
 import type { Chain } from '../model';
+import type { NameKeys } from './nameKeys';
 
 export class ChainMap extends Map<string, Chain> {
   /** The chains declared after the map's, in order, not in the map yet. */
@@ -26,6 +27,19 @@ export class ChainMap extends Map<string, Chain> {
   onDuplicate: ((first: Chain, second: Chain) => void) | undefined = undefined;
   /** Whether the map has a chain that is not built in (put in by set, or waiting chains put in). */
   private users = false;
+  /**
+   * The keys of the names declared in place in this table, in order (see BuiltChain.keyAt), or
+   * undefined (none, or they were made twice for the table: then no chain's keyAt is read).
+   */
+  declKeys: NameKeys | undefined = undefined;
+  private keysMade = false;
+
+  /** Takes the keys the names declared in place from now on are keyed in. */
+  keysOfDeclarations(keys: NameKeys): void {
+    this.declKeys = this.keysMade ? undefined : keys;
+    this.keysMade = true;
+  }
+
   /** How many times waiting chains were put in a map (for tests: a parse and its analyses put none). */
   static flushes = 0;
 
