@@ -43,12 +43,13 @@ export class RulesetBuilder {
   private declared: Chain[] = [];
   private declNext = 0;
   /**
-   * The keys of the names declared in place in `declTable` (see nameKeys.ts), and the chain of
-   * each: the names declared twice are found by them when the table ends (settle), and the jump
-   * graph reads them (see BuiltChain.keyAt and ChainMap.declKeys).
+   * The keys of the names declared in place in `declTable` (see nameKeys.ts; a chain's is its
+   * keyAt): the names declared twice are found by them when the table ends (settle), and the jump
+   * graph reads them (see ChainMap.declKeys).
    */
   private declKeys: NameKeys | undefined = undefined;
-  private keyChains: Chain[] = [];
+  /** Reports a waiting chain found to declare a name again as it goes into the map (see ChainMap). */
+  private readonly onDuplicate = (first: Chain, second: Chain): void => this.duplicate(first, second);
   /** The table of declKeys (declTable is forgotten when a chain is deleted or renamed). */
   private keysTable: Table | undefined = undefined;
   /** Chains left out as declared twice (reported). */
@@ -147,7 +148,6 @@ export class RulesetBuilder {
     if (existing?.declSpan) {
       if (!builtin) {
         this.declaredTwice(name, spanOf(at), existing.declSpan);
-        if (key >= 0) this.keyChains[key] = existing;
         return;
       }
     }
@@ -173,11 +173,11 @@ export class RulesetBuilder {
     if (defer && existing === undefined) {
       const chains = t.chains as ChainMap;
       chains.defer(chain);
-      chains.onDuplicate ??= (first, second) => this.duplicate(first, second);
+      // (A method's closure: a closure written here would have every call make a context for it.)
+      chains.onDuplicate ??= this.onDuplicate;
     } else t.chains.set(name, chain);
     this.declared.push(chain);
     if (key >= 0 && chain instanceof BuiltChain) chain.keyAt = key;
-    if (key >= 0) this.keyChains[key] = chain;
   }
 
   /**
@@ -191,12 +191,19 @@ export class RulesetBuilder {
     const chains = this.keysTable?.chains;
     this.keysTable = undefined;
     if (keys === undefined || !(chains instanceof ChainMap)) return;
-    if (chains.deferred.length > 0) {
+    const waiting = chains.deferred;
+    const pairs = waiting.length > 0 ? duplicateKeys(keys, 0) : [];
+    if (pairs.length > 0) {
+      // The waiting chains by key: a name declared again while its first chain waited has a chain
+      // of its own there. (One declared again when the first was in the map was reported then,
+      // and has no chain; pairs whose chains went into the map were settled as they went in.)
+      const byKey = new Map<number, Chain>();
+      for (const c of waiting) if (c instanceof BuiltChain && c.keyAt >= 0) byKey.set(c.keyAt, c);
       const left = new Set<Chain>();
-      for (const [later, first] of duplicateKeys(keys, 0)) {
-        const a = this.keyChains[first];
-        const b = this.keyChains[later];
-        if (a === b || this.duplicates.has(b)) continue;
+      for (const [later, first] of pairs) {
+        const a = byKey.get(first);
+        const b = byKey.get(later);
+        if (a === undefined || b === undefined || a === b || this.duplicates.has(b)) continue;
         this.duplicate(a, b);
         left.add(b);
       }
@@ -204,7 +211,6 @@ export class RulesetBuilder {
     }
     chains.onDuplicate = undefined;
     this.declKeys = undefined;
-    this.keyChains = [];
   }
 
   /** Reports a chain line declaring `name` again (`first`: the first declaration). */
