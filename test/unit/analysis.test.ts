@@ -39,6 +39,27 @@ test('hook masks propagate transitively through jumps and gotos, once per table'
   assert.deepEqual(jumpCycles(g), []);
 });
 
+test('a chain reached again by a longer path after it was passed on passes the new hook on too', () => {
+  // INPUT reaches X first, and X passes INPUT on to Y; FORWARD reaches X later, through A and B,
+  // after X was passed on: X must pass FORWARD on as well.
+  const text = doc(
+    'filter',
+    ':A - [0:0]',
+    ':B - [0:0]',
+    ':X - [0:0]',
+    ':Y - [0:0]',
+    '-A INPUT -j X',
+    '-A FORWARD -j A',
+    '-A A -j B',
+    '-A B -j X',
+    '-A X -j Y',
+  );
+  const g = buildGraph(parseSave(text).rulesets[4]!.tables.get('filter')!);
+  assert.deepEqual(hooksOf(hookMask(g, 'X')), ['INPUT', 'FORWARD']);
+  assert.deepEqual(hooksOf(hookMask(g, 'Y')), ['INPUT', 'FORWARD']);
+  assert.deepEqual(g.names, ['A', 'B', 'X', 'Y', 'INPUT', 'FORWARD']);
+});
+
 test('a target reached from a forbidden hook two chains down names the path', () => {
   const text = doc(
     'nat',

@@ -76,7 +76,8 @@ export class ChainIds {
 
 export interface TableGraph {
   table: Table;
-  names: string[];
+  /** The chains' names, by number (made on first use: the analyses of a clean table never need them). */
+  readonly names: readonly string[];
   id: ChainIds;
   edgeStart: Int32Array;
   edgeTo: Int32Array;
@@ -109,14 +110,12 @@ function bitIndex(bit: number): number {
 /** Builds the jump graph of a table and propagates hook reachability. Linear in rules. */
 export function buildGraph(table: Table): TableGraph {
   const n = table.chains.size;
-  const names: string[] = new Array(n);
   const chains: Chain[] = new Array(n);
   const builtin = new Uint8Array(n);
   let k = 0;
   let ruleCount = 0;
   // forEach: no iterator result per chain.
-  table.chains.forEach((chain, name) => {
-    names[k] = name;
+  table.chains.forEach((chain) => {
     chains[k] = chain;
     chain.graphIndex = k;
     if (chain.builtin) builtin[k] = 1;
@@ -124,7 +123,7 @@ export function buildGraph(table: Table): TableGraph {
     k++;
   });
   const id = new ChainIds(table, chains);
-  const resolve = resolver(table, names, chains);
+  const resolve = resolver(table, chains);
   const references = new Int32Array(n);
   const mask = new Uint8Array(n);
   const edgeStart = new Int32Array(n + 1);
@@ -177,10 +176,21 @@ export function buildGraph(table: Table): TableGraph {
   const edgeIndex = at.slice(0, edges);
   const viaEdge = new Int32Array(n * 5).fill(-1);
   // Propagate: a chain is re-queued only when it gains a hook bit, so at most 5 times.
-  const queue: number[] = [];
-  for (let c = 0; c < n; c++) if (mask[c] !== 0) queue.push(c);
-  for (let qi = 0; qi < queue.length; qi++) {
-    const from = queue[qi];
+  // A ring of n + 1 places: a chain waits in it at most once at a time (queued only when not
+  // waiting already), so it never holds more than n.
+  const queue = new Int32Array(n + 1);
+  const waiting = new Uint8Array(n);
+  let head = 0;
+  let tail = 0;
+  for (let c = 0; c < n; c++)
+    if (mask[c] !== 0) {
+      queue[tail++] = c;
+      waiting[c] = 1;
+    }
+  while (head !== tail) {
+    const from = queue[head];
+    head = head === n ? 0 : head + 1;
+    waiting[from] = 0;
     const m = mask[from];
     for (let e = edgeStart[from]; e < edgeStart[from + 1]; e++) {
       const dest = edgeTo[e];
@@ -188,12 +198,20 @@ export function buildGraph(table: Table): TableGraph {
       if (gained === 0) continue;
       mask[dest] |= gained;
       for (let g = gained; g !== 0; g &= g - 1) viaEdge[dest * 5 + bitIndex(g & -g)] = e;
-      queue.push(dest);
+      if (waiting[dest] === 0) {
+        waiting[dest] = 1;
+        queue[tail] = dest;
+        tail = tail === n ? 0 : tail + 1;
+      }
     }
   }
+  let names: string[] | undefined;
   return {
     table,
-    names,
+    get names() {
+      names ??= chains.map((c) => c.name);
+      return names;
+    },
     id,
     edgeStart,
     edgeTo,
@@ -214,11 +232,7 @@ export function buildGraph(table: Table): TableGraph {
  * names, or -1 (see RuleRows.key). Worked out for all their keys at once: one
  * `Map` lookup per jump reads memory at random, and a kube-proxy table has tens of thousands.
  */
-function resolver(
-  table: Table,
-  names: readonly string[],
-  chains: readonly Chain[],
-): (rows: RuleRows) => Int32Array | undefined {
+function resolver(table: Table, chains: readonly Chain[]): (rows: RuleRows) => Int32Array | undefined {
   let nameKeys: NameKeys | undefined;
   // (A table's chains share one rows object: the rows of one table section.)
   let lastRows: RuleRows | undefined;
@@ -229,7 +243,7 @@ function resolver(
     lastRows = rows;
     lastDest = undefined;
     if (keys !== undefined && keys.count > 0) {
-      nameKeys ??= chainKeys(table, names, chains);
+      nameKeys ??= chainKeys(table, chains);
       lastDest = joinNames(nameKeys, keys);
     }
     return lastDest;
@@ -241,7 +255,7 @@ function resolver(
  * keys the parser made of the names declared in place (ChainMap.declKeys), as they are when the
  * chains are those declarations in order (the usual table), else made again from the names.
  */
-function chainKeys(table: Table, names: readonly string[], chains: readonly Chain[]): NameKeys {
+function chainKeys(table: Table, chains: readonly Chain[]): NameKeys {
   const n = chains.length;
   const declared = table.chains instanceof ChainMap ? table.chains.declKeys : undefined;
   if (declared !== undefined && declared.count === n) {
@@ -251,7 +265,10 @@ function chainKeys(table: Table, names: readonly string[], chains: readonly Chai
   }
   // (Not in declaration order: every name keyed again, from its string.)
   const keys = new NameKeys(n);
-  for (let k = 0; k < n; k++) keys.add(names[k], 0, names[k].length);
+  for (let k = 0; k < n; k++) {
+    const name = chains[k].name;
+    keys.add(name, 0, name.length);
+  }
   return keys;
 }
 
@@ -295,7 +312,7 @@ export function pathFromHook(g: TableGraph, chain: string, hook: Hook): Rule[] {
   const path: Rule[] = [];
   let c = g.id.get(chain);
   // Bounded: each step goes to a chain that gained the bit strictly earlier.
-  for (let steps = 0; c !== undefined && steps <= g.names.length; steps++) {
+  for (let steps = 0; c !== undefined && steps <= g.chains.length; steps++) {
     const e = g.viaEdge[c * 5 + bit];
     if (e < 0) break;
     path.push(edgeRule(g, e));
@@ -317,7 +334,7 @@ export function describePath(hook: Hook, path: Rule[], chain: string): string {
  * chain, or a chain jumping to itself), as chain ids. Iterative Tarjan over typed arrays.
  */
 export function jumpCycles(g: TableGraph): number[][] {
-  const n = g.names.length;
+  const n = g.chains.length;
   // Most tables have no cycle: peeling off chains nothing jumps to (Kahn's order) shows that in
   // two passes over flat arrays, cheaper than the search below.
   if (acyclic(g)) return [];
@@ -382,7 +399,7 @@ export function jumpCycles(g: TableGraph): number[][] {
 
 /** Whether the user-chain graph has no cycle: every chain peels off in topological order. */
 function acyclic(g: TableGraph): boolean {
-  const n = g.names.length;
+  const n = g.chains.length;
   const { edgeStart, edgeTo } = g;
   const inDegree = new Int32Array(n);
   for (let e = 0; e < edgeTo.length; e++) inDegree[edgeTo[e]]++;
