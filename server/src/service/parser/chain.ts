@@ -77,9 +77,7 @@ export class BuiltChain implements Chain {
   }
 
   set policy(policy: string | undefined) {
-    if (policy === undefined && this.extra === undefined) return;
-    this.extra ??= { builtin: false, policy: undefined, policySpan: undefined };
-    this.extra.policy = policy;
+    if (policy !== undefined || this.extra !== undefined) this.more().policy = policy;
   }
 
   get policySpan(): Span | undefined {
@@ -87,9 +85,13 @@ export class BuiltChain implements Chain {
   }
 
   set policySpan(span: Span | undefined) {
-    if (span === undefined && this.extra === undefined) return;
+    if (span !== undefined || this.extra !== undefined) this.more().policySpan = span;
+  }
+
+  /** The extra fields, made for a user chain given a policy. */
+  private more(): ChainExtra {
     this.extra ??= { builtin: false, policy: undefined, policySpan: undefined };
-    this.extra.policySpan = span;
+    return this.extra;
   }
 
   get declSpan(): Span | undefined {
