@@ -69,7 +69,7 @@ export class BuiltChain implements Chain {
   }
 
   get builtin(): boolean {
-    return this.extra !== undefined && this.extra.builtin;
+    return this.extra?.builtin === true;
   }
 
   get policy(): string | undefined {
