@@ -32,15 +32,17 @@ export class RulesetBuilder {
   private runLength = 0;
 
   /**
-   * The chains declared (`:NAME ...`) in `declTable`, in order, and the place after the chain the
-   * last run of appends went to. iptables-save writes a table's chains, then their rules chain by
-   * chain in that same order: the chain of the next run is found by comparing its name with the
-   * next few declared ones, without looking it up in the table's map (which, for a table of tens
-   * of thousands of chains, misses the processor's caches). Cleared when a chain is deleted or
-   * renamed, so that every chain listed is the table's chain of its name.
+   * The table whose chains were declared last, the list of its chains waiting to go into its map
+   * (ChainMap.deferred: the user chains declared in place, in order) as it was when a run of
+   * appends last took one, and the place after that chain. iptables-save writes a table's
+   * chains, then their rules chain by chain in that same order: the chain of the next run is found
+   * by comparing its name with the next few waiting ones (and the built-in chains in the map),
+   * without looking it up in the table's map, which would put every waiting chain in (and, for a
+   * table of tens of thousands of chains, miss the processor's caches). Forgotten when a chain is
+   * deleted or renamed.
    */
   private declTable: Table | undefined = undefined;
-  private declared: Chain[] = [];
+  private declList: readonly Chain[] | undefined = undefined;
   private declNext = 0;
   /**
    * The keys of the names declared in place in `declTable` (see nameKeys.ts; a chain's is its
@@ -127,11 +129,7 @@ export class RulesetBuilder {
   ): void {
     this.endAppends();
     const builtin = isBuiltinChain(t.name, name);
-    if (this.declTable !== t) {
-      this.declTable = t;
-      this.declared = [];
-      this.declNext = 0;
-    }
+    this.declTable = t;
     let key = -1;
     if (text !== undefined) {
       if (this.keysTable !== t) {
@@ -176,7 +174,6 @@ export class RulesetBuilder {
       // (A method's closure: a closure written here would have every call make a context for it.)
       chains.onDuplicate ??= this.onDuplicate;
     } else t.chains.set(name, chain);
-    this.declared.push(chain);
     if (key >= 0 && chain instanceof BuiltChain) chain.keyAt = key;
   }
 
@@ -235,12 +232,17 @@ export class RulesetBuilder {
   }
 
   /**
-   * The chain `name` of `t` if it is one of the next few declared chains after the last run's (see
-   * declared), else undefined (look it up).
+   * The chain `name` of `t` if it is one of the next few waiting chains after the last run's, or
+   * a chain in the map proper (a built-in chain); else undefined (look it up). See declTable.
    */
   private nextDeclared(t: Table, name: string): Chain | undefined {
-    if (t !== this.declTable) return undefined;
-    const d = this.declared;
+    const chains = t.chains;
+    if (t !== this.declTable || !(chains instanceof ChainMap)) return undefined;
+    const d = chains.deferred;
+    if (d !== this.declList) {
+      this.declList = d;
+      this.declNext = 0;
+    }
     const end = Math.min(d.length, this.declNext + 4);
     for (let i = this.declNext; i < end; i++) {
       if (d[i].name === name) {
@@ -248,7 +250,7 @@ export class RulesetBuilder {
         return d[i];
       }
     }
-    return undefined;
+    return chains.peek(name);
   }
 
   /**

@@ -62,6 +62,11 @@ export class ChainMap extends Map<string, Chain> {
     return this.users ? super.get(name) : undefined;
   }
 
+  /** The map's chain of this name, not looking at the waiting chains (so not putting them in). */
+  peek(name: string): Chain | undefined {
+    return super.get(name);
+  }
+
   /** Leaves the given waiting chains out (names declared twice). */
   drop(chains: ReadonlySet<Chain>): void {
     this.waiting = this.waiting.filter((c) => !chains.has(c));
