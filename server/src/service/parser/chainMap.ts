@@ -59,7 +59,7 @@ export class ChainMap extends Map<string, Chain> {
    * without hashing the name.
    */
   peekUser(name: string): Chain | undefined {
-    return this.users ? super.get(name) : undefined;
+    return this.users ? this.peek(name) : undefined;
   }
 
   /** The map's chain of this name, not looking at the waiting chains (so not putting them in). */
