@@ -6,10 +6,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { generateKubeRuleset } from '../../bench/generate';
+import { buildGraph } from '../../server/src/service/analysis/graph';
 import { documentDiagnostics, parseDocument } from '../../server/src/service/document';
 import type { Chain } from '../../server/src/service/model';
 import { BuiltChain, copyChain } from '../../server/src/service/parser/chain';
-import { ChainMap } from '../../server/src/service/parser/chainMap';
+import { ChainList, ChainMap, DeclaredChains } from '../../server/src/service/parser/chainMap';
 import { mulberry32 } from '../helpers/rng';
 
 const chain = (name: string): Chain => new BuiltChain(name, false, undefined);
@@ -144,6 +145,61 @@ test('a kube-proxy ruleset is parsed and analysed without putting its nat chains
   assert.equal(nat.chains.get('KUBE-SERVICES')?.name, 'KUBE-SERVICES');
   assert.equal(nat.chains.deferred.length, 0);
   assert.equal(nat.chains.size, waiting + 4);
+});
+
+test('a kube-proxy ruleset is parsed and analysed making objects only for the first chains of its tables', () => {
+  const kube = generateKubeRuleset({ services: 500 });
+  const before = DeclaredChains.madeCount;
+  const doc = parseDocument(kube.text);
+  const diags = documentDiagnostics(doc, kube.text);
+  // Only the first chains of a table are made (the analyses find an edited table's earlier
+  // version through them, see OWNED_CHAINS), and those reported (kube-proxy's canary chains).
+  const reported = diags.filter((d) => d.data?.chain !== undefined).length;
+  assert.equal(reported, 2);
+  const made = DeclaredChains.madeCount - before;
+  assert.ok(made <= 2 * 16 + reported, `${made} chain objects made`);
+  const nat = doc.rulesets[4]?.tables.get('nat');
+  assert.ok(nat?.chains instanceof ChainMap);
+  assert.ok(nat.chains.store.length > 1000);
+});
+
+test('a chain list answers the same from the columns as from the chains made of them', () => {
+  const kube = generateKubeRuleset({ services: 60 });
+  const doc = parseDocument(kube.text);
+  const nat = doc.rulesets[4]?.tables.get('nat');
+  assert.ok(nat?.chains instanceof ChainMap);
+  const g = buildGraph(nat);
+  const list = g.chains;
+  const read = (l: ChainList, k: number) => [
+    l.name(k),
+    l.builtin(k),
+    l.declared(k),
+    l.keyAt(k),
+    l.rows(k) !== undefined,
+    l.rows(k) !== undefined ? l.rowStart(k) : -1,
+    l.ruleCount(k),
+  ];
+  const columns = Array.from({ length: list.length }, (_, k) => read(list, k));
+  const again = buildGraph(nat);
+  assert.ok(list.same(list.length - 1, again.chains), 'same entry, no objects');
+  assert.ok(!list.same(list.length - 1, ChainList.of([])), 'not in the other list');
+  const before = DeclaredChains.madeCount;
+  const objects = Array.from({ length: list.length }, (_, k) => list.at(k));
+  assert.ok(DeclaredChains.madeCount - before > 100);
+  // Made once: every way to a chain gives the same object.
+  for (let k = 0; k < list.length; k++) {
+    assert.equal(list.at(k), objects[k]);
+    assert.equal(again.chains.at(k), objects[k]);
+    assert.deepEqual(read(list, k), columns[k], `chain ${k}`);
+    assert.equal(objects[k].graphIndex, k);
+    assert.equal(g.id.get(objects[k].name), k);
+  }
+  assert.ok(list.same(list.length - 1, again.chains));
+  // A made chain keeps its declaration and its rules.
+  const sep = objects.find((c) => c.name.startsWith('KUBE-SEP-')) as Chain;
+  assert.equal(kube.text.split('\n')[sep.declSpan?.line ?? -1], `:${sep.name} - [0:0]`);
+  assert.ok(sep.rules.length > 0 && sep.rules.every((r) => r.chain === sep.name));
+  assert.deepEqual([...nat.chains.values()], objects);
 });
 
 test('a chain declared twice in place is reported once and keeps the rules of both runs in order', () => {

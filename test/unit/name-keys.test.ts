@@ -164,7 +164,7 @@ function checkRowEdges(g: ReturnType<typeof buildGraph>): { edges: number; unkey
   let edges = 0;
   let undefinedJumps = 0;
   for (let c = 0; c < g.chains.length; c++) {
-    const rc = rowsOf(g.chains[c]);
+    const rc = rowsOf(g.chains.at(c));
     if (!rc) continue;
     const out: number[] = [];
     for (let r = rc.rowStart; r < rc.rowEnd; r++) {

@@ -6,7 +6,6 @@
  */
 import type { Chain, Span } from '../model';
 import { isBuiltinChain } from '../model';
-import { isDeclared } from '../parser/chain';
 import { report, type TableContext } from './context';
 import { chainTargetOf, edgeRule, hooksOf, jumpCycles } from './graph';
 
@@ -115,8 +114,9 @@ function checkUnusedChains(ctx: TableContext): void {
   // The graph's chains are the table's, in its order (no iteration of the map).
   const chains = g.chains;
   for (let c = 0; c < chains.length; c++) {
-    const chain = chains[c];
-    if (chain.builtin || (g.references[c] !== 0 && g.mask[c] !== 0) || !isDeclared(chain)) continue;
+    if (g.builtin[c] === 1 || (g.references[c] !== 0 && g.mask[c] !== 0) || !chains.declared(c)) continue;
+    // (Its object made: it is reported.)
+    const chain = chains.at(c);
     if (g.references[c] === 0) {
       report(
         ctx,
@@ -140,11 +140,11 @@ function checkUnusedChains(ctx: TableContext): void {
 }
 
 function checkChainNames(ctx: TableContext): void {
-  const chains = ctx.graph.chains;
+  const g = ctx.graph;
+  const chains = g.chains;
   for (let c = 0; c < chains.length; c++) {
-    const chain = chains[c];
-    if (chain.builtin || !isDeclared(chain)) continue;
-    const n = chain.name;
+    if (g.builtin[c] === 1 || !chains.declared(c)) continue;
+    const n = chains.name(c);
     let why: string | undefined;
     // (Verdicts have 4 to 6 characters: other names are not hashed, which costs while no map has hashed them.)
     const first = n.charCodeAt(0);
@@ -152,7 +152,7 @@ function checkChainNames(ctx: TableContext): void {
       why = `"${n}" is a standard verdict and cannot name a chain`;
     else if (first === 45 /* - */ || first === 33 /* ! */)
       why = `chain name "${n}" starts with "${n[0]}" (the nft backend refuses it)`;
-    if (why) report(ctx, 'bad-chain-name', 'error', chain.declSpan as Span, why, { chain: n });
+    if (why) report(ctx, 'bad-chain-name', 'error', chains.at(c).declSpan as Span, why, { chain: n });
   }
 }
 

@@ -6,8 +6,7 @@
  */
 import type { Chain, Hook, Rule, Table } from '../model';
 import { HOOKS } from '../model';
-import { BuiltChain, type RowChain, rowsOf, ruleCount as ruleCountOf } from '../parser/chain';
-import { ChainMap } from '../parser/chainMap';
+import { ChainList, ChainMap, chainList } from '../parser/chainMap';
 import { FastRule, type RuleRows, rowChainTarget } from '../parser/fastRule';
 import { joinNames, NameKeys } from '../parser/nameKeys';
 
@@ -57,18 +56,18 @@ export class ChainIds {
 
   constructor(
     private readonly table: Table,
-    private readonly chains: readonly Chain[],
+    private readonly chains: ChainList,
   ) {}
 
   get(name: string): number | undefined {
     const c = this.table.chains.get(name);
     if (c !== undefined) {
       const i = c.graphIndex;
-      if (i !== undefined && i >= 0 && this.chains[i] === c) return i;
+      if (i !== undefined && i >= 0 && i < this.chains.length && this.chains.at(i) === c) return i;
     }
     if (this.byName === undefined) {
       this.byName = new Map();
-      for (let k = 0; k < this.chains.length; k++) this.byName.set(this.chains[k].name, k);
+      for (let k = 0; k < this.chains.length; k++) this.byName.set(this.chains.name(k), k);
     }
     return this.byName.get(name);
   }
@@ -81,8 +80,8 @@ export interface TableGraph {
   id: ChainIds;
   edgeStart: Int32Array;
   edgeTo: Int32Array;
-  /** The graph's chains, by number. */
-  chains: Chain[];
+  /** The graph's chains, by number (read from their columns while they have no objects, see ChainList). */
+  chains: ChainList;
   /** Per edge: the chain it leaves (its number) and the place of its rule in that chain (see edgeRule). */
   edgeFrom: Int32Array;
   edgeIndex: Int32Array;
@@ -109,19 +108,16 @@ function bitIndex(bit: number): number {
 
 /** Builds the jump graph of a table and propagates hook reachability. Linear in rules. */
 export function buildGraph(table: Table): TableGraph {
-  const n = table.chains.size;
-  const chains: Chain[] = new Array(n);
+  const chains = chainList(table.chains);
+  const n = chains.length;
   const builtin = new Uint8Array(n);
   let k = 0;
   let ruleCount = 0;
-  // forEach: no iterator result per chain.
-  table.chains.forEach((chain) => {
-    chains[k] = chain;
-    chain.graphIndex = k;
-    if (chain.builtin) builtin[k] = 1;
-    ruleCount += ruleCountOf(chain);
-    k++;
-  });
+  chains.number();
+  for (k = 0; k < n; k++) {
+    if (chains.builtin(k)) builtin[k] = 1;
+    ruleCount += chains.ruleCount(k);
+  }
   const id = new ChainIds(table, chains);
   const resolve = resolver(table, chains);
   const references = new Int32Array(n);
@@ -134,14 +130,16 @@ export function buildGraph(table: Table): TableGraph {
   const at = new Int32Array(ruleCount);
   let edges = 0;
   for (k = 0; k < n; k++) {
-    const chain = chains[k];
     edgeStart[k] = edges;
-    if (chain.builtin && isHook(chain.name)) mask[k] = HOOK_BIT[chain.name as Hook];
+    if (builtin[k] === 1) {
+      const name = chains.name(k);
+      if (isHook(name)) mask[k] = HOOK_BIT[name as Hook];
+    }
     // A chain still in rows is read from them (no rule object made).
-    const rows = rowsOf(chain)?.rows;
-    const first = rows !== undefined ? (chain as RowChain).rowStart : 0;
-    const rules = rows !== undefined ? undefined : chain.rules;
-    const count = rules !== undefined ? rules.length : ruleCountOf(chain);
+    const rows = chains.rows(k);
+    const first = rows !== undefined ? chains.rowStart(k) : 0;
+    const rules = rows !== undefined ? undefined : chains.rules(k);
+    const count = rules !== undefined ? rules.length : chains.ruleCount(k);
     // The rows' targets with keys are looked up all at once (see resolver).
     const keyDest = rows !== undefined ? resolve(rows) : undefined;
     for (let i = 0; i < count; i++) {
@@ -209,7 +207,10 @@ export function buildGraph(table: Table): TableGraph {
   return {
     table,
     get names() {
-      names ??= chains.map((c) => c.name);
+      if (names === undefined) {
+        names = new Array(n);
+        for (let c = 0; c < n; c++) (names as string[])[c] = chains.name(c);
+      }
       return names;
     },
     id,
@@ -232,7 +233,7 @@ export function buildGraph(table: Table): TableGraph {
  * names, or -1 (see RuleRows.key). Worked out for all their keys at once: one
  * `Map` lookup per jump reads memory at random, and a kube-proxy table has tens of thousands.
  */
-function resolver(table: Table, chains: readonly Chain[]): (rows: RuleRows) => Int32Array | undefined {
+function resolver(table: Table, chains: ChainList): (rows: RuleRows) => Int32Array | undefined {
   let nameKeys: NameKeys | undefined;
   // (A table's chains share one rows object: the rows of one table section.)
   let lastRows: RuleRows | undefined;
@@ -255,18 +256,18 @@ function resolver(table: Table, chains: readonly Chain[]): (rows: RuleRows) => I
  * keys the parser made of the names declared in place (ChainMap.declKeys), as they are when the
  * chains are those declarations in order (the usual table), else made again from the names.
  */
-function chainKeys(table: Table, chains: readonly Chain[]): NameKeys {
+function chainKeys(table: Table, chains: ChainList): NameKeys {
   const n = chains.length;
   const declared = table.chains instanceof ChainMap ? table.chains.declKeys : undefined;
   if (declared !== undefined && declared.count === n) {
     let k = 0;
-    while (k < n && chains[k] instanceof BuiltChain && (chains[k] as BuiltChain).keyAt === k) k++;
+    while (k < n && chains.keyAt(k) === k) k++;
     if (k === n) return declared;
   }
   // (Not in declaration order: every name keyed again, from its string.)
   const keys = new NameKeys(n);
   for (let k = 0; k < n; k++) {
-    const name = chains[k].name;
+    const name = chains.name(k);
     keys.add(name, 0, name.length);
   }
   return keys;
@@ -274,7 +275,7 @@ function chainKeys(table: Table, chains: readonly Chain[]): NameKeys {
 
 /** The rule behind edge `e` (made on use when its chain is still in rows). */
 export function edgeRule(g: TableGraph, e: number): Rule {
-  return g.chains[g.edgeFrom[e]].rules[g.edgeIndex[e]];
+  return g.chains.rules(g.edgeFrom[e])[g.edgeIndex[e]];
 }
 
 function isHook(name: string): boolean {
@@ -424,7 +425,7 @@ function selfLoop(g: TableGraph, v: number): boolean {
  * every changed chain jumps to the same chains in the same order. Only the rules behind the edges
  * are replaced. Undefined when the jumps differ (the graph must be rebuilt).
  */
-export function patchGraph(old: TableGraph, table: Table, oldChains: readonly Chain[]): TableGraph | undefined {
+export function patchGraph(old: TableGraph, table: Table, oldChains: ChainList): TableGraph | undefined {
   let edgeIndex: Int32Array | undefined;
   let rulesChanged = false;
   let badJump: Uint8Array | undefined;
@@ -433,7 +434,7 @@ export function patchGraph(old: TableGraph, table: Table, oldChains: readonly Ch
   for (const chain of table.chains.values()) {
     chains[c] = chain;
     chain.graphIndex = c;
-    const was = oldChains[c];
+    const was = oldChains.at(c);
     if (chain !== was) {
       const bad = hasBadJump(old, chain.rules) ? 1 : 0;
       if (bad !== (badJump ?? old.badJump)[c]) {
@@ -469,11 +470,12 @@ export function patchGraph(old: TableGraph, table: Table, oldChains: readonly Ch
     }
     c++;
   }
+  const list = ChainList.of(chains);
   return {
     ...old,
     table,
-    id: new ChainIds(table, chains),
-    chains,
+    id: new ChainIds(table, list),
+    chains: list,
     edgeIndex: edgeIndex ?? old.edgeIndex,
     edgeRules: rulesChanged ? {} : old.edgeRules,
     badJump: badJump ?? old.badJump,

@@ -12,7 +12,7 @@
  */
 import type { Chain, Diagnostic, Family, ParsedDocument, Rule } from '../model';
 import { isBuiltinTable } from '../model';
-import { rowsOf, ruleCount } from '../parser/chain';
+import { type ChainList, chainList } from '../parser/chainMap';
 import { FastRule, type RuleRows } from '../parser/fastRule';
 import { checkChainJumpTargets, checkTableChains } from './chains';
 import type { TableContext } from './context';
@@ -34,7 +34,7 @@ import {
   tableStates,
 } from './memo';
 import { shapeFacts, valuesInert } from './shapes';
-import { checkChainUnreachable } from './unreachable';
+import { checkChainUnreachable, rowsMayShadow } from './unreachable';
 
 const TABLE_INDEX: Record<string, number> = { raw: 0, mangle: 1, nat: 2, filter: 3, security: 4 };
 
@@ -85,18 +85,13 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
 
   // The state of an earlier version of this table, found through a chain both share.
   let pred: TableState | undefined;
-  let k = 0;
-  // forEach: no iterator result per chain (the rest of the chains are passed over).
-  table.chains.forEach((chain) => {
-    if (pred !== undefined || k === OWNED_CHAINS) return;
-    pred = chainOwner.get(chain);
-    k++;
-  });
+  const list = chainList(table.chains);
+  for (let k = 0; k < list.length && k < OWNED_CHAINS && pred === undefined; k++) pred = chainOwner.get(list.at(k));
   let chainSet: number;
   let graph: TableState['graph'] | undefined;
   let graphToken: object;
   // The predecessor's chains and their memos, position by position (same chain set, same order).
-  let predChains: readonly Chain[] | undefined;
+  let predChains: ChainList | undefined;
   let predMemos: TableState['memos'] | undefined;
   if (pred && pred.family === family && pred.tableName === table.name && sameChainSet(pred, table)) {
     chainSet = pred.chainSet;
@@ -122,16 +117,15 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
   const tableIndex = TABLE_INDEX[table.name];
   const set = setKey(chainSet, doc.form);
   // The graph's chains are the table's, in its order (buildGraph and patchGraph number them so).
-  const chains: readonly Chain[] = graph.chains;
+  const chains = graph.chains;
   const n = chains.length;
   const memos: TableState['memos'] = new Array(n);
   for (let at = 0; at < n; at++) {
-    const chain = chains[at];
     const mask = graph.mask[at];
     const key = chainKey(family, tableIndex, mask);
     const clean = cleanKey(key, set);
     // A chain the edit left alone has the predecessor's memo at the same position.
-    const memo = predChains !== undefined && predChains[at] === chain ? predMemos![at] : undefined;
+    const memo = predChains?.same(at, chains) ? predMemos![at] : undefined;
     if (memo === clean) {
       memos[at] = clean;
       continue;
@@ -147,18 +141,18 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
     const perRuleValid =
       m.key === key && (m.graphToken === graphToken || (m.ext === NONE && m.iface === NONE && m.depr === NONE));
     if (!perRuleValid) {
-      ctx.chainName = chain.name;
+      const name = chains.name(at);
+      ctx.chainName = name;
       ctx.chainMask = mask;
       let e = NONE;
       let f = NONE;
       let d = NONE;
-      const shapeKey = key * 8 + namedChain(chain.name);
+      const shapeKey = key * 8 + namedChain(name);
       // A chain still in rows is read from them: a rule object is made only to be checked.
-      const rc = rowsOf(chain);
-      const rows = rc?.rows;
-      const first = rc !== undefined ? rc.rowStart : 0;
-      const list = rc !== undefined ? undefined : chain.rules;
-      const count = list !== undefined ? list.length : ruleCount(chain);
+      const rows = chains.rows(at);
+      const first = rows !== undefined ? chains.rowStart(at) : 0;
+      const list = rows !== undefined ? undefined : chains.rules(at);
+      const count = list !== undefined ? list.length : chains.ruleCount(at);
       for (let i = 0; i < count; i++) {
         const listed = list !== undefined ? list[i] : undefined;
         // A fast-lane rule whose shape was found clean in this context is clean too (unless the
@@ -191,8 +185,14 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
     }
     if (m.setKey !== set) {
       // The graph knows which chains jump to names that are not user chains: only those are checked.
-      m.jumps = graph.badJump[at] === 1 ? collectChain(ctx, checkChainJumpTargets, chain) : NONE;
-      m.unreachable = collectChain(ctx, checkChainUnreachable, chain);
+      m.jumps = graph.badJump[at] === 1 ? collectChain(ctx, checkChainJumpTargets, chains.at(at)) : NONE;
+      // (Rows that cannot hide a rule need no chain object.)
+      const rows = chains.rows(at);
+      const first = rows !== undefined ? chains.rowStart(at) : 0;
+      m.unreachable =
+        rows !== undefined && !rowsMayShadow(rows, first, first + chains.ruleCount(at))
+          ? NONE
+          : collectChain(ctx, checkChainUnreachable, chains.at(at));
       m.setKey = set;
     }
     if (m.ext === NONE && m.iface === NONE && m.depr === NONE && m.jumps === NONE && m.unreachable === NONE) {
@@ -239,7 +239,7 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
     tableChecks,
   };
   tableStates.set(table, state);
-  for (let i = 0; i < chains.length && i < OWNED_CHAINS; i++) chainOwner.set(chains[i], state);
+  for (let i = 0; i < chains.length && i < OWNED_CHAINS; i++) chainOwner.set(chains.at(i), state);
   return out;
 }
 

@@ -10,6 +10,7 @@
  * the table's set of chains and the document form; unreachable rules on the chain alone.
  */
 import type { Chain, Diagnostic, DocumentForm, Family, Table } from '../model';
+import type { ChainList } from '../parser/chainMap';
 import type { TableGraph } from './graph';
 
 /** Shared empty list (never written to). */
@@ -20,8 +21,8 @@ export interface TableState {
   family: Family;
   form: DocumentForm;
   tableName: string;
-  /** The table's chains, in order. */
-  chains: readonly Chain[];
+  /** The table's chains, in order (the graph's). */
+  chains: ChainList;
   /**
    * Per chain (same positions): its ChainMemo, or for a chain without findings (most) just
    * cleanKey(key, setKey). Kept by position rather than in a WeakMap keyed by chain: tens of
@@ -85,7 +86,7 @@ export function sameChainSet(state: TableState, table: Table): boolean {
   let same = true;
   // forEach: no iterator result per chain.
   table.chains.forEach((c) => {
-    const o = chains[k++];
+    const o = chains.at(k++);
     if (same && o !== c && (o.name !== c.name || o.builtin !== c.builtin)) same = false;
   });
   return same;

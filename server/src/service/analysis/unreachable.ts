@@ -6,7 +6,7 @@
  */
 import type { Chain, OptionUse, Rule } from '../model';
 import { rowsOf } from '../parser/chain';
-import { FastRule } from '../parser/fastRule';
+import { FastRule, type RuleRows } from '../parser/fastRule';
 import { fastBaseValues } from '../parser/shapes';
 import type { AddrMask } from '../registry/argtypes';
 import { findTarget } from '../registry/index';
@@ -94,20 +94,23 @@ export function endsChain(rule: Rule): boolean {
   return spec !== undefined && spec.flow !== 'continue';
 }
 
+/**
+ * Whether one of rows[start .. end) may hide the rules after it: most shapes can neither match
+ * every packet nor end the chain, which the rows tell without a rule object.
+ */
+export function rowsMayShadow(rows: RuleRows, start: number, end: number): boolean {
+  for (let r = start; r < end; r++) {
+    const facts = shapeFacts(rows.planOf(r));
+    if (facts.endsChain && facts.mayMatchEverything && isUnconditional(rows.ruleAt(r))) return true;
+  }
+  return false;
+}
+
 /** Reports every rule after the first unconditional terminating rule of the chain. */
 export function checkChainUnreachable(ctx: TableContext, chain: Chain): void {
-  // A chain still in rows: most shapes can neither match every packet nor end the chain, which
-  // the rows tell without a rule object; only a chain with a rule that does is read as rules.
+  // A chain still in rows is read as rules only when a row may hide the rules after it.
   const rc = rowsOf(chain);
-  if (rc !== undefined) {
-    const rows = rc.rows;
-    let any = false;
-    for (let r = rc.rowStart; r < rc.rowEnd && !any; r++) {
-      const facts = shapeFacts(rows.planOf(r));
-      any = facts.endsChain && facts.mayMatchEverything && isUnconditional(rows.ruleAt(r));
-    }
-    if (!any) return;
-  }
+  if (rc !== undefined && !rowsMayShadow(rc.rows, rc.rowStart, rc.rowEnd)) return;
   const rules = chain.rules;
   let stop = -1;
   for (let i = 0; i < rules.length; i++) {

@@ -7,7 +7,7 @@
 import type { Chain, Command, Diagnostic, DocumentForm, Family, Rule, Ruleset, Span, Table } from '../model';
 import { isBuiltinChain, isBuiltinTable } from '../model';
 import { BuiltChain, copyChain, type DeclAt, declSpanAt } from './chain';
-import { ChainMap } from './chainMap';
+import { ChainMap, type DeclaredChains } from './chainMap';
 import { plainRule, type RuleRows } from './fastRule';
 import { duplicateKeys, NameKeys } from './nameKeys';
 import { withFields } from './uses';
@@ -26,23 +26,28 @@ export class RulesetBuilder {
   private runTable: Table | undefined = undefined;
   private runName = '';
   private runChain: Chain | undefined = undefined;
+  /**
+   * Or, for a run of rows to a chain that has no object (see DeclaredChains), its entry in
+   * `runStore` (-1: none; then runChain is the run's chain).
+   */
+  private runEntry = -1;
+  private runStore: DeclaredChains | undefined = undefined;
   private runFromEmpty = false;
   /** The run's rules are run[0 .. runLength) (the array keeps its size between runs). */
   private readonly run: Rule[] = [];
   private runLength = 0;
 
   /**
-   * The table whose chains were declared last, the list of its chains waiting to go into its map
-   * (ChainMap.deferred: the user chains declared in place, in order) as it was when a run of
-   * appends last took one, and the place after that chain. iptables-save writes a table's
-   * chains, then their rules chain by chain in that same order: the chain of the next run is found
-   * by comparing its name with the next few waiting ones (and the built-in chains in the map),
-   * without looking it up in the table's map, which would put every waiting chain in (and, for a
-   * table of tens of thousands of chains, miss the processor's caches). Forgotten when a chain is
-   * deleted or renamed.
+   * The table whose chains were declared last, and the entry after the chain a run of appends
+   * last took among its map's declared chains (ChainMap.store: the user chains declared in place,
+   * in order). iptables-save writes a table's chains, then their rules chain by chain in that same
+   * order: the chain of the next run is found by comparing its name with the next few waiting
+   * ones (and the built-in chains in the map), without looking it up in the table's map, which
+   * would put every waiting chain in (and, for a table of tens of thousands of chains, miss the
+   * processor's caches). Forgotten when a chain is deleted or renamed.
    */
   private declTable: Table | undefined = undefined;
-  private declList: readonly Chain[] | undefined = undefined;
+  private declStore: DeclaredChains | undefined = undefined;
   private declNext = 0;
   /**
    * The keys of the names declared in place in `declTable` (see nameKeys.ts; a chain's is its
@@ -149,6 +154,15 @@ export class RulesetBuilder {
         return;
       }
     }
+    if (defer && existing === undefined && typeof at === 'number') {
+      // A chain of columns, without an object (see DeclaredChains).
+      if (policy !== undefined && policy !== '-') this.policyOnUserChain(name, policy, policySpan ?? spanOf(at));
+      const chains = t.chains as ChainMap;
+      chains.declare(name, at, key);
+      // (A method's closure: a closure written here would have every call make a context for it.)
+      chains.onDuplicate ??= this.onDuplicate;
+      return;
+    }
     const chain: Chain = existing ?? new BuiltChain(name, builtin, undefined);
     if (chain instanceof BuiltChain && typeof at === 'number') chain.declaredAt(at);
     else chain.declSpan = spanOf(at);
@@ -157,17 +171,7 @@ export class RulesetBuilder {
         chain.policy = policy;
         chain.policySpan = policySpan;
       }
-    } else if (policy !== undefined && policy !== '-') {
-      this.error(
-        policySpan ?? spanOf(at),
-        `policy "${policy}" on user-defined chain "${name}": only built-in chains have a policy (write "-")`,
-        'policy-on-user-chain',
-        {
-          chain: name,
-          policy,
-        },
-      );
-    }
+    } else if (policy !== undefined && policy !== '-') this.policyOnUserChain(name, policy, policySpan ?? spanOf(at));
     if (defer && existing === undefined) {
       const chains = t.chains as ChainMap;
       chains.defer(chain);
@@ -175,6 +179,15 @@ export class RulesetBuilder {
       chains.onDuplicate ??= this.onDuplicate;
     } else t.chains.set(name, chain);
     if (key >= 0 && chain instanceof BuiltChain) chain.keyAt = key;
+  }
+
+  private policyOnUserChain(name: string, policy: string, span: Span): void {
+    this.error(
+      span,
+      `policy "${policy}" on user-defined chain "${name}": only built-in chains have a policy (write "-")`,
+      'policy-on-user-chain',
+      { chain: name, policy },
+    );
   }
 
   /**
@@ -188,23 +201,30 @@ export class RulesetBuilder {
     const chains = this.keysTable?.chains;
     this.keysTable = undefined;
     if (keys === undefined || !(chains instanceof ChainMap)) return;
-    const waiting = chains.deferred;
-    const pairs = waiting.length > 0 ? duplicateKeys(keys, 0) : [];
+    const store = chains.store;
+    const from = chains.firstWaiting;
+    const pairs = store.length > from ? duplicateKeys(keys, 0) : [];
     if (pairs.length > 0) {
-      // The waiting chains by key: a name declared again while its first chain waited has a chain
-      // of its own there. (One declared again when the first was in the map was reported then,
-      // and has no chain; pairs whose chains went into the map were settled as they went in.)
-      const byKey = new Map<number, Chain>();
-      for (const c of waiting) if (c instanceof BuiltChain && c.keyAt >= 0) byKey.set(c.keyAt, c);
-      const left = new Set<Chain>();
+      // The waiting entries by key: a name declared again while its first chain waited has an
+      // entry of its own there. (One declared again when the first was in the map was reported
+      // then, and has none; pairs whose chains went into the map were settled as they went in.)
+      const byKey = new Map<number, number>();
+      for (let i = from; i < store.length; i++) {
+        const k = store.key(i);
+        if (k >= 0) byKey.set(k, i);
+      }
+      const left = new Set<number>();
       for (const [later, first] of pairs) {
         const a = byKey.get(first);
         const b = byKey.get(later);
-        if (a === undefined || b === undefined || a === b || this.duplicates.has(b)) continue;
-        this.duplicate(a, b);
+        if (a === undefined || b === undefined || a === b || left.has(b)) continue;
+        this.duplicate(store.chain(a), store.chain(b));
         left.add(b);
       }
-      if (left.size > 0) chains.drop(left);
+      if (left.size > 0) {
+        chains.drop(left);
+        this.declStore = undefined;
+      }
     }
     chains.onDuplicate = undefined;
     this.declKeys = undefined;
@@ -232,25 +252,35 @@ export class RulesetBuilder {
   }
 
   /**
-   * The chain `name` of `t` if it is one of the next few waiting chains after the last run's, or
-   * a chain in the map proper (a built-in chain); else undefined (look it up). See declTable.
+   * The entry of the chain `name` of `t` among its map's waiting chains (ChainMap.store) if it is
+   * one of the next few after the last run's, else -1. See declTable.
    */
-  private nextDeclared(t: Table, name: string): Chain | undefined {
+  private nextDeclared(t: Table, name: string): number {
     const chains = t.chains;
-    if (t !== this.declTable || !(chains instanceof ChainMap)) return undefined;
-    const d = chains.deferred;
-    if (d !== this.declList) {
-      this.declList = d;
+    if (t !== this.declTable || !(chains instanceof ChainMap)) return -1;
+    const d = chains.store;
+    if (d !== this.declStore) {
+      this.declStore = d;
       this.declNext = 0;
     }
     const end = Math.min(d.length, this.declNext + 4);
-    for (let i = this.declNext; i < end; i++) {
-      if (d[i].name === name) {
+    for (let i = Math.max(this.declNext, chains.firstWaiting); i < end; i++) {
+      if (d.name(i) === name) {
         this.declNext = i + 1;
-        return d[i];
+        return i;
       }
     }
-    return chains.peek(name);
+    return -1;
+  }
+
+  /**
+   * The chain `name` of `t` if it is one of the next few waiting chains after the last run's (its
+   * object made), or a chain in the map proper (a built-in chain); else undefined (look it up).
+   */
+  private nextDeclaredChain(t: Table, name: string): Chain | undefined {
+    const at = this.nextDeclared(t, name);
+    if (at >= 0) return (t.chains as ChainMap).store.chain(at);
+    return t === this.declTable && t.chains instanceof ChainMap ? t.chains.peek(name) : undefined;
   }
 
   /**
@@ -264,14 +294,35 @@ export class RulesetBuilder {
     const name = rows.chainOf(r);
     if (this.runTable === t && this.runName === name) {
       // The run's chain takes the next row while it is still rows (else the row's object).
-      const c = this.runChain;
-      if (c instanceof BuiltChain && c.rows === rows && c.rowEnd === r) {
-        c.rowEnd = r + 1;
-        return;
+      if (this.runEntry >= 0) {
+        if ((this.runStore as DeclaredChains).extendRows(this.runEntry, rows, r)) return;
+      } else {
+        const c = this.runChain;
+        if (c instanceof BuiltChain && c.rows === rows && c.rowEnd === r) {
+          c.rowEnd = r + 1;
+          return;
+        }
       }
     } else {
       this.endAppends();
-      const c = this.nextDeclared(t, name) ?? t.chains.get(name);
+      const at = this.nextDeclared(t, name);
+      if (at >= 0) {
+        const store = (t.chains as ChainMap).store;
+        if (store.startRows(at, rows, r)) {
+          const own = store.name(at);
+          rows.useChainName(r, own);
+          this.runTable = t;
+          this.runName = own;
+          this.runEntry = at;
+          this.runStore = store;
+          this.runFromEmpty = false;
+          return;
+        }
+      }
+      const c =
+        (at >= 0 ? (t.chains as ChainMap).store.chain(at) : undefined) ??
+        this.nextDeclaredChain(t, name) ??
+        t.chains.get(name);
       if (c instanceof BuiltChain && c.empty) {
         rows.useChainName(r, c.name);
         c.startRows(rows, r);
@@ -287,6 +338,12 @@ export class RulesetBuilder {
 
   /** Ends the current run of appends. */
   private endAppends(): void {
+    if (this.runEntry >= 0) {
+      this.runEntry = -1;
+      this.runStore = undefined;
+      this.runTable = undefined;
+      return;
+    }
     if (this.runChain === undefined) return;
     if (this.runFromEmpty) {
       this.runChain.rules = this.run.slice(0, this.runLength);
@@ -331,6 +388,12 @@ export class RulesetBuilder {
     const t = this.table(cmd.family, cmd.table);
     const name = cmd.chain ?? '';
     if (cmd.op === 'append' && cmd.rule && this.runTable === t && this.runName === name) {
+      if (this.runEntry >= 0) {
+        // A run of rows whose next rule is an object: the chain becomes one too.
+        this.runChain = (this.runStore as DeclaredChains).chain(this.runEntry);
+        this.runEntry = -1;
+        this.runStore = undefined;
+      }
       if (this.runFromEmpty) this.run[this.runLength++] = cmd.rule;
       else (this.runChain as Chain).rules.push(cmd.rule);
       return;
@@ -344,7 +407,7 @@ export class RulesetBuilder {
         const rule = cmd.rule;
         if (!rule) return;
         const c =
-          (cmd.op === 'append' ? this.nextDeclared(t, name) : undefined) ??
+          (cmd.op === 'append' ? this.nextDeclaredChain(t, name) : undefined) ??
           this.chain(t, name, false) ??
           this.missingChain(cmd, t, name);
         if (!c) return;

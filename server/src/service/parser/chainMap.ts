@@ -1,6 +1,6 @@
 /**
  * A table's chains by name (Table.chains), which takes the chains declared in place without
- * putting them in the map yet. A kube-proxy table declares a chain per service and endpoint, and
+ * putting them in the map yet, nor even making their objects. A kube-proxy table declares a chain per service and endpoint, and
  * putting each in a `Map` as it is declared reads and writes the map's slots at random places:
  * for 120k chains that was a fifth of the parse (the slots miss the processor's caches, more so
  * the larger the map). Nothing in a parse and its analyses needs to find those chains by name:
@@ -9,17 +9,272 @@
  * resolves jumps by keys too. So the declared chains wait in a list, in order, and go into the
  * map on the first lookup or change by name (the first hover, simulation or edit).
  *
+ * A waiting chain is a row of columns (DeclaredChains) until something asks for it as an object.
+ * Tens of thousands of chain objects made by a parse and kept by its result were what V8's young
+ * generation collector copied most: twice each in a parse of more than 16 MB of allocation (a
+ * kube-proxy table of 320k rules), as they survive two collections. The jump graph and the
+ * analyses read a table's chains by number through a ChainList, from the columns while a chain
+ * has no object, so a parse and its analyses make objects only for the chains they report on.
+ *
  * It is a `Map` (the model's type) whose every method answers as if the waiting chains were in
  * it, after the map's own: the waiting chains' names are distinct from each other (the builder
  * settles names declared twice before the table is read) and from the map's (a chain is made to
  * wait only when the map has no chain of its name).
  */
-import type { Chain } from '../model';
+import type { Chain, Rule } from '../model';
+import { BuiltChain, type DeclAt, isDeclared, rowsOf } from './chain';
+import type { RuleRows } from './fastRule';
 import type { NameKeys } from './nameKeys';
 
+/**
+ * The chains declared in place in a table (see ChainMap), in order, as columns: entry i is the
+ * chain `names[i]` declared where declAt[i] tells, whose name has key keyAt[i] in the table's
+ * ChainMap.declKeys (-1: none), whose rules are rows[rowStart[i] .. rowEnd[i]) of `rows` (none
+ * when equal). Its BuiltChain is made on first use (chain(i)) and is from then on the entry's
+ * truth (an entry may also be made from the start, see addChain); `made[i]` holds it.
+ */
+export class DeclaredChains {
+  length = 0;
+  readonly names: string[] = [];
+  readonly made: (BuiltChain | undefined)[] = [];
+  declAt = new Int32Array(64);
+  keyAt = new Int32Array(64);
+  rowStart = new Int32Array(64);
+  rowEnd = new Int32Array(64);
+  /** The rows of every entry's rules (one table section's: a chain's rules elsewhere make it an object). */
+  rows: RuleRows | undefined = undefined;
+  /**
+   * The number the jump graph gave entry 0 less than the numbers it gave the others (entry i's
+   * is graphOffset + i; undefined: not numbered), which a chain made later takes as its graphIndex.
+   */
+  graphOffset: number | undefined = undefined;
+  /** How many entries had their objects made (for tests: a clean parse and its analyses make few). */
+  static madeCount = 0;
+
+  /** Adds a chain without an object; its number. */
+  add(name: string, at: DeclAt, key: number): number {
+    const i = this.length;
+    if (i === this.declAt.length) this.grow();
+    this.names.push(name);
+    this.made.push(undefined);
+    this.declAt[i] = at;
+    this.keyAt[i] = key;
+    this.rowStart[i] = 0;
+    this.rowEnd[i] = 0;
+    this.length = i + 1;
+    return i;
+  }
+
+  /** Adds a chain made already; its number. */
+  addChain(chain: Chain): number {
+    const i = this.add(chain.name, 0, chain instanceof BuiltChain ? chain.keyAt : -1);
+    this.made[i] = chain as BuiltChain;
+    return i;
+  }
+
+  private grow(): void {
+    const n = this.declAt.length * 2;
+    const widen = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.declAt = widen(this.declAt);
+    this.keyAt = widen(this.keyAt);
+    this.rowStart = widen(this.rowStart);
+    this.rowEnd = widen(this.rowEnd);
+  }
+
+  /** Entry i's chain, made on first use. */
+  chain(i: number): BuiltChain {
+    const had = this.made[i];
+    if (had !== undefined) return had;
+    const c = new BuiltChain(this.names[i], false, undefined);
+    c.declaredAt(this.declAt[i]);
+    c.keyAt = this.keyAt[i];
+    if (this.rowEnd[i] > this.rowStart[i]) {
+      c.startRows(this.rows as RuleRows, this.rowStart[i]);
+      c.rowEnd = this.rowEnd[i];
+    }
+    if (this.graphOffset !== undefined) c.graphIndex = this.graphOffset + i;
+    this.made[i] = c;
+    DeclaredChains.madeCount++;
+    return c;
+  }
+
+  /** Entry i's name. */
+  name(i: number): string {
+    return this.made[i]?.name ?? this.names[i];
+  }
+
+  /** Entry i's name key (see keyAt). */
+  key(i: number): number {
+    const c = this.made[i];
+    return c === undefined ? this.keyAt[i] : c.keyAt;
+  }
+
+  /**
+   * Starts entry i's rules as row r of `rows`, if it has no object and no rule, and the entries'
+   * rows are `rows` or none yet (else false: then use its object).
+   */
+  startRows(i: number, rows: RuleRows, r: number): boolean {
+    if (this.made[i] !== undefined || this.rowEnd[i] !== this.rowStart[i]) return false;
+    if (this.rows !== rows) {
+      if (this.rows !== undefined) return false;
+      this.rows = rows;
+    }
+    this.rowStart[i] = r;
+    this.rowEnd[i] = r + 1;
+    return true;
+  }
+
+  /** Takes row r of `rows` as entry i's next rule if its rules end just before it (else false). */
+  extendRows(i: number, rows: RuleRows, r: number): boolean {
+    if (this.made[i] !== undefined || this.rows !== rows || this.rowEnd[i] !== r) return false;
+    this.rowEnd[i] = r + 1;
+    return true;
+  }
+
+  /** Leaves out the entries `drop` holds, from `from` on (while building: numbers after them shift). */
+  dropEntries(from: number, drop: ReadonlySet<number>): void {
+    let w = from;
+    for (let i = from; i < this.length; i++) {
+      if (drop.has(i)) continue;
+      this.names[w] = this.names[i];
+      this.made[w] = this.made[i];
+      this.declAt[w] = this.declAt[i];
+      this.keyAt[w] = this.keyAt[i];
+      this.rowStart[w] = this.rowStart[i];
+      this.rowEnd[w] = this.rowEnd[i];
+      w++;
+    }
+    this.names.length = w;
+    this.made.length = w;
+    this.length = w;
+  }
+}
+
+/**
+ * A table's chains by number, in the table's order, as the jump graph and the analyses read them:
+ * the map's own chains, then the waiting ones (entries [from, from + length - own.length) of
+ * a DeclaredChains), which are read from their columns until something asks for their objects
+ * (at). The numbers stay those of the table when the list was made.
+ */
+export class ChainList {
+  readonly length: number;
+
+  constructor(
+    private readonly own: readonly Chain[],
+    private readonly store: DeclaredChains | undefined = undefined,
+    private readonly from = 0,
+    to = from,
+  ) {
+    this.length = own.length + to - from;
+  }
+
+  /** The list of `chains`. */
+  static of(chains: readonly Chain[]): ChainList {
+    return new ChainList(chains);
+  }
+
+  /** Entry of chain k in the store if it has no object, else -1. */
+  private entry(k: number): number {
+    const own = this.own.length;
+    if (k < own) return -1;
+    const e = this.from + k - own;
+    return (this.store as DeclaredChains).made[e] === undefined ? e : -1;
+  }
+
+  /** Chain k (made if it had no object yet). */
+  at(k: number): Chain {
+    const own = this.own.length;
+    return k < own ? this.own[k] : (this.store as DeclaredChains).chain(this.from + k - own);
+  }
+
+  name(k: number): string {
+    const e = this.entry(k);
+    return e < 0 ? this.at(k).name : (this.store as DeclaredChains).names[e];
+  }
+
+  builtin(k: number): boolean {
+    return this.entry(k) < 0 && this.at(k).builtin;
+  }
+
+  /** Whether chain k was declared (`:NAME`, `-N`). */
+  declared(k: number): boolean {
+    return this.entry(k) >= 0 || isDeclared(this.at(k));
+  }
+
+  /** The key of chain k's name among the table's declarations (see BuiltChain.keyAt), or -1. */
+  keyAt(k: number): number {
+    const e = this.entry(k);
+    if (e >= 0) return (this.store as DeclaredChains).keyAt[e];
+    const c = this.at(k);
+    return c instanceof BuiltChain ? c.keyAt : -1;
+  }
+
+  /** The rows of chain k's rules while it has no array of rules (see rowsOf), else undefined. */
+  rows(k: number): RuleRows | undefined {
+    const e = this.entry(k);
+    if (e < 0) return rowsOf(this.at(k))?.rows;
+    const s = this.store as DeclaredChains;
+    return s.rowEnd[e] > s.rowStart[e] ? s.rows : undefined;
+  }
+
+  /** The first of chain k's rows (see rows). */
+  rowStart(k: number): number {
+    const e = this.entry(k);
+    return e < 0 ? (rowsOf(this.at(k))?.rowStart ?? 0) : (this.store as DeclaredChains).rowStart[e];
+  }
+
+  /** How many rules chain k has (without making its array of rules). */
+  ruleCount(k: number): number {
+    const e = this.entry(k);
+    if (e >= 0) return (this.store as DeclaredChains).rowEnd[e] - (this.store as DeclaredChains).rowStart[e];
+    const c = this.at(k);
+    const rc = rowsOf(c);
+    return rc !== undefined ? rc.rowEnd - rc.rowStart : c.rules.length;
+  }
+
+  /** Chain k's rules as an array (made if it was still in rows). */
+  rules(k: number): Rule[] {
+    return this.at(k).rules;
+  }
+
+  /** Whether chain k of this list and of `other` are the same chain (objects made only if needed). */
+  same(k: number, other: ChainList): boolean {
+    if (k >= other.length) return false;
+    const e = this.entry(k);
+    if (e >= 0 && this.store === other.store && other.entry(k) === e) return true;
+    return this.at(k) === other.at(k);
+  }
+
+  /** Numbers the chains as the jump graph does: chain k's graphIndex is k (the store's entries too). */
+  number(): void {
+    const own = this.own.length;
+    for (let k = 0; k < own; k++) this.own[k].graphIndex = k;
+    const s = this.store;
+    if (s === undefined) return;
+    s.graphOffset = own - this.from;
+    for (let k = own; k < this.length; k++) {
+      const c = s.made[this.from + k - own];
+      if (c !== undefined) c.graphIndex = k;
+    }
+  }
+}
+
+/** The chains of a table's map by number (see ChainList). */
+export function chainList(chains: Map<string, Chain>): ChainList {
+  if (chains instanceof ChainMap) return chains.list();
+  return ChainList.of([...chains.values()]);
+}
+
 export class ChainMap extends Map<string, Chain> {
-  /** The chains declared after the map's, in order, not in the map yet. */
-  private waiting: Chain[] = [];
+  /** The chains declared in place, in order; those from `from` on wait, not in the map yet. */
+  readonly store = new DeclaredChains();
+  private from = 0;
+  /** The list of the chains (see list), until the map changes. */
+  private listed: ChainList | undefined = undefined;
   /**
    * Told, while the waiting chains may hold a name twice (before the builder settles them), of a
    * waiting chain whose name the map has when it is put in (then it is left out).
@@ -45,12 +300,40 @@ export class ChainMap extends Map<string, Chain> {
 
   /** Adds a chain after the others without putting it in the map; the map must have no chain of its name. */
   defer(chain: Chain): void {
-    this.waiting.push(chain);
+    this.listed = undefined;
+    this.store.addChain(chain);
   }
 
-  /** The waiting chains, in order. */
+  /**
+   * Adds a user chain declared in place where `at` tells, its name's key `key`, after the others,
+   * with no object (see DeclaredChains); the map must have no chain of its name. Its entry number.
+   */
+  declare(name: string, at: DeclAt, key: number): number {
+    this.listed = undefined;
+    return this.store.add(name, at, key);
+  }
+
+  /** The first waiting entry (the waiting chains are the store's entries from it on). */
+  get firstWaiting(): number {
+    return this.from;
+  }
+
+  /** The waiting chains, in order (their objects made). */
   get deferred(): readonly Chain[] {
-    return this.waiting;
+    const out: Chain[] = [];
+    for (let i = this.from; i < this.store.length; i++) out.push(this.store.chain(i));
+    return out;
+  }
+
+  /** The chains by number, in the map's order (see ChainList); the same list until the map changes. */
+  list(): ChainList {
+    if (this.listed !== undefined) return this.listed;
+    const own: Chain[] = [];
+    super.forEach((c) => {
+      own.push(c);
+    });
+    this.listed = new ChainList(own, this.store, this.from, this.store.length);
+    return this.listed;
   }
 
   /**
@@ -67,93 +350,105 @@ export class ChainMap extends Map<string, Chain> {
     return super.get(name);
   }
 
-  /** Leaves the given waiting chains out (names declared twice). */
-  drop(chains: ReadonlySet<Chain>): void {
-    this.waiting = this.waiting.filter((c) => !chains.has(c));
+  /** Leaves the given waiting entries out (names declared twice), while building: later entries are renumbered. */
+  drop(entries: ReadonlySet<number>): void {
+    this.listed = undefined;
+    this.store.dropEntries(this.from, entries);
   }
 
   private flush(): void {
-    const list = this.waiting;
-    this.waiting = [];
-    if (list.length > 0) this.users = true;
+    const s = this.store;
+    const from = this.from;
+    const to = s.length;
+    this.from = to;
+    this.listed = undefined;
+    if (to > from) this.users = true;
     ChainMap.flushes++;
-    for (let i = 0; i < list.length; i++) {
-      const c = list[i];
+    for (let i = from; i < to; i++) {
+      const c = s.chain(i);
       const first = super.get(c.name);
       if (first === undefined) super.set(c.name, c);
       else this.onDuplicate?.(first, c);
     }
   }
 
+  private get waiting(): number {
+    return this.store.length - this.from;
+  }
+
   override get(name: string): Chain | undefined {
-    if (this.waiting.length !== 0) this.flush();
+    if (this.waiting !== 0) this.flush();
     return super.get(name);
   }
 
   override has(name: string): boolean {
-    if (this.waiting.length !== 0) this.flush();
+    if (this.waiting !== 0) this.flush();
     return super.has(name);
   }
 
   override set(name: string, chain: Chain): this {
-    if (this.waiting.length !== 0) this.flush();
+    if (this.waiting !== 0) this.flush();
+    this.listed = undefined;
     if (!chain.builtin) this.users = true;
     return super.set(name, chain);
   }
 
   override delete(name: string): boolean {
-    if (this.waiting.length !== 0) this.flush();
+    if (this.waiting !== 0) this.flush();
+    this.listed = undefined;
     return super.delete(name);
   }
 
   override clear(): void {
-    this.waiting = [];
+    this.from = this.store.length;
+    this.listed = undefined;
     this.users = false;
     super.clear();
   }
 
   override get size(): number {
-    return super.size + this.waiting.length;
+    return super.size + this.waiting;
   }
 
   override forEach(fn: (chain: Chain, name: string, map: Map<string, Chain>) => void, thisArg?: unknown): void {
-    const list = this.waiting;
+    const from = this.from;
+    const to = this.store.length;
     super.forEach(fn, thisArg);
     // Put in the map meanwhile (fn looked a name up): the map's iteration visited them.
-    if (this.waiting !== list) return;
-    for (let i = 0; i < list.length; i++) fn.call(thisArg, list[i], list[i].name, this);
+    if (this.from !== from) return;
+    for (let i = from; i < to; i++) {
+      const c = this.store.chain(i);
+      fn.call(thisArg, c, c.name, this);
+    }
   }
 
   // With chains waiting, the iterators go over a list of all the chains made when called (a
   // generator costs tens of nanoseconds a chain; a lookup meanwhile puts the waiting chains in
   // the map without changing what is visited).
   override entries(): MapIterator<[string, Chain]> {
-    if (this.waiting.length === 0) return super.entries();
+    if (this.waiting === 0) return super.entries();
     const all: [string, Chain][] = [];
-    super.forEach((c, n) => {
+    this.forEach((c, n) => {
       all.push([n, c]);
     });
-    for (const c of this.waiting) all.push([c.name, c]);
     return all.values();
   }
 
   override keys(): MapIterator<string> {
-    if (this.waiting.length === 0) return super.keys();
+    if (this.waiting === 0) return super.keys();
     const all: string[] = [];
-    super.forEach((_c, n) => {
+    this.forEach((_c, n) => {
       all.push(n);
     });
-    for (const c of this.waiting) all.push(c.name);
     return all.values();
   }
 
   override values(): MapIterator<Chain> {
-    if (this.waiting.length === 0) return super.values();
+    if (this.waiting === 0) return super.values();
     const all: Chain[] = [];
-    super.forEach((c) => {
+    this.forEach((c) => {
       all.push(c);
     });
-    for (const c of this.waiting) all.push(c);
     return all.values();
   }
 
