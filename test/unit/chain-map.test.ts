@@ -163,6 +163,28 @@ test('a kube-proxy ruleset is parsed and analysed making objects only for the fi
   assert.ok(nat.chains.store.length > 1000);
 });
 
+test('a kube-proxy ruleset is parsed and analysed without making strings of its chain names', () => {
+  const kube = generateKubeRuleset({ services: 500 });
+  const doc = parseDocument(kube.text);
+  documentDiagnostics(doc, kube.text);
+  const nat = doc.rulesets[4]?.tables.get('nat');
+  assert.ok(nat?.chains instanceof ChainMap);
+  const rows = nat.chains.store.rows;
+  assert.ok(rows !== undefined && rows.count > 3000);
+  // Only the runs of the chains with objects (the built-in ones) have their names made, and the
+  // lines read the complete way (the first of each shape, learned from).
+  assert.ok(rows.chainNamesMade <= 16, `${rows.chainNamesMade} names made`);
+  // Asked for, they are the chains' names.
+  const store = nat.chains.store;
+  for (let i = 0; i < store.length; i += 97) {
+    if (store.rowEnd[i] === store.rowStart[i]) continue;
+    const name = store.name(i);
+    assert.equal(rows.chainOf(store.rowStart[i]), name);
+    assert.equal(rows.ruleAt(store.rowEnd[i] - 1).chain, name);
+    assert.ok(kube.text.includes(`\n:${name} - [0:0]\n`));
+  }
+});
+
 test('a chain list answers the same from the columns as from the chains made of them', () => {
   const kube = generateKubeRuleset({ services: 60 });
   const doc = parseDocument(kube.text);

@@ -144,15 +144,17 @@ function checkChainNames(ctx: TableContext): void {
   const chains = g.chains;
   for (let c = 0; c < chains.length; c++) {
     if (g.builtin[c] === 1 || !chains.declared(c)) continue;
+    // (Verdicts have 4 to 6 characters: other names are not made into strings, nor hashed, which
+    // costs while no map has hashed them.)
+    const len = chains.nameLength(c);
+    const first = chains.nameStart(c);
+    const verdict = len >= 4 && len <= 6 && VERDICT_NAMES.has(chains.name(c));
+    if (!verdict && first !== 45 /* - */ && first !== 33 /* ! */) continue;
     const n = chains.name(c);
-    let why: string | undefined;
-    // (Verdicts have 4 to 6 characters: other names are not hashed, which costs while no map has hashed them.)
-    const first = n.charCodeAt(0);
-    if (n.length >= 4 && n.length <= 6 && VERDICT_NAMES.has(n))
-      why = `"${n}" is a standard verdict and cannot name a chain`;
-    else if (first === 45 /* - */ || first === 33 /* ! */)
-      why = `chain name "${n}" starts with "${n[0]}" (the nft backend refuses it)`;
-    if (why) report(ctx, 'bad-chain-name', 'error', chains.at(c).declSpan as Span, why, { chain: n });
+    const why = verdict
+      ? `"${n}" is a standard verdict and cannot name a chain`
+      : `chain name "${n}" starts with "${n[0]}" (the nft backend refuses it)`;
+    report(ctx, 'bad-chain-name', 'error', chains.at(c).declSpan as Span, why, { chain: n });
   }
 }
 

@@ -40,11 +40,14 @@ const TABLE_INDEX: Record<string, number> = { raw: 0, mangle: 1, nat: 2, filter:
 
 /**
  * Chain names the per-rule checks treat apart (iptables refuses -i/-o in them by name): 1-4, or 0
- * for any other name. Compared by length and content: looking a chain name up as an object key
+ * for any other name. Compared by length, then content (the string is made only for the lengths of those names): looking a chain name up as an object key
  * would make V8 intern every name of a table of 100k chains.
  */
-function namedChain(name: string): number {
-  switch (name.length) {
+function namedChain(chains: ChainList, k: number): number {
+  const len = chains.nameLength(k);
+  if (len !== 5 && len !== 6 && len !== 10 && len !== 11) return 0;
+  const name = chains.name(k);
+  switch (len) {
     case 5:
       return name === 'INPUT' ? 4 : 0;
     case 6:
@@ -141,13 +144,13 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
     const perRuleValid =
       m.key === key && (m.graphToken === graphToken || (m.ext === NONE && m.iface === NONE && m.depr === NONE));
     if (!perRuleValid) {
-      const name = chains.name(at);
-      ctx.chainName = name;
+      // (The chain's name is made only for a rule that is checked.)
+      ctx.chainName = undefined;
       ctx.chainMask = mask;
       let e = NONE;
       let f = NONE;
       let d = NONE;
-      const shapeKey = key * 8 + namedChain(name);
+      const shapeKey = key * 8 + namedChain(chains, at);
       // A chain still in rows is read from them: a rule object is made only to be checked.
       const rows = chains.rows(at);
       const first = rows !== undefined ? chains.rowStart(at) : 0;
@@ -168,6 +171,7 @@ function analyzeTable(doc: ParsedDocument, family: Family, table: TableContext['
         // A rule whose values make no restriction apply is as clean as its shape (see ShapeFacts).
         const inert = facts?.valueWords !== undefined && valuesInert(facts, rule as FastRule);
         if (inert && facts?.cleanInert.has(shapeKey)) continue;
+        ctx.chainName ??= chains.name(at);
         const before = e.length + f.length + d.length;
         e = collect(ctx, e, checkRuleExtensions, rule);
         f = collect(ctx, f, checkRuleInterfaces, rule);

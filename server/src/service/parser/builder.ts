@@ -32,6 +32,9 @@ export class RulesetBuilder {
    */
   private runEntry = -1;
   private runStore: DeclaredChains | undefined = undefined;
+  /** The rows of such a run, and the entry of its chain name in them (see RuleRows.runOf). */
+  private runRows: RuleRows | undefined = undefined;
+  private runRowsEntry = -1;
   private runFromEmpty = false;
   /** The run's rules are run[0 .. runLength) (the array keeps its size between runs). */
   private readonly run: Rule[] = [];
@@ -119,9 +122,7 @@ export class RulesetBuilder {
 
   /**
    * `:CHAIN POLICY [p:b]` in restore input. `at`: where (a span, or a DeclAt for a chain line read
-   * in place: its span is made only when asked). `text` and `nameAt`: where the name is in the
-   * document's text when the line was read in place; then a new user chain waits to go into the
-   * table's map (see ChainMap), and the name is keyed.
+   * in place: its span is made only when asked).
    */
   declareChain(
     t: Table,
@@ -129,22 +130,63 @@ export class RulesetBuilder {
     policy: string | undefined,
     at: Span | DeclAt,
     policySpan: Span | undefined,
-    text?: string,
-    nameAt = 0,
   ): void {
     this.endAppends();
-    const builtin = isBuiltinChain(t.name, name);
     this.declTable = t;
-    let key = -1;
-    if (text !== undefined) {
-      if (this.keysTable !== t) {
-        this.settle();
-        this.keysTable = t;
-        this.declKeys = new NameKeys(256);
-        if (t.chains instanceof ChainMap) t.chains.keysOfDeclarations(this.declKeys);
-      }
-      key = (this.declKeys as NameKeys).add(text, nameAt, nameAt + name.length);
+    this.declareKeyed(t, name, policy, at, policySpan, -1, '', 0);
+  }
+
+  /**
+   * The usual `:CHAIN POLICY [p:b]` line read in place: the chain named text[nameAt .. nameAt +
+   * nameLen), declared where `at` tells. The name is keyed, and a new user chain waits to go into
+   * the table's map as columns (see ChainMap), without even the name's string being made.
+   */
+  declareInPlace(
+    t: Table,
+    text: string,
+    nameAt: number,
+    nameLen: number,
+    policy: string,
+    at: DeclAt,
+    policySpan: Span | undefined,
+  ): void {
+    this.endAppends();
+    this.declTable = t;
+    if (this.keysTable !== t) {
+      this.settle();
+      this.keysTable = t;
+      this.declKeys = new NameKeys(256);
+      if (t.chains instanceof ChainMap) t.chains.keysOfDeclarations(this.declKeys);
     }
+    const keys = this.declKeys as NameKeys;
+    const key = keys.add(text, nameAt, nameAt + nameLen);
+    const chains = t.chains;
+    // The usual line: a name with a key (found again by it if declared twice, see settle) that is
+    // no built-in chain's (those have 5 to 11 characters), while no user chain is in the map yet
+    // (so none has the name). Else the name's string answers.
+    if (chains instanceof ChainMap && keys.keyed(key) && (nameLen < 5 || nameLen > 11) && !chains.hasUsers) {
+      if (policy !== '-')
+        this.policyOnUserChain(text.slice(nameAt, nameAt + nameLen), policy, policySpan ?? spanOf(at));
+      chains.declare(text, nameAt, nameLen, at, key);
+      // (A method's closure: a closure written here would have every call make a context for it.)
+      chains.onDuplicate ??= this.onDuplicate;
+      return;
+    }
+    this.declareKeyed(t, text.slice(nameAt, nameAt + nameLen), policy, at, policySpan, key, text, nameAt);
+  }
+
+  /** Declares `name` (key: its key among the declarations read in place at text[nameAt ..], or -1). */
+  private declareKeyed(
+    t: Table,
+    name: string,
+    policy: string | undefined,
+    at: Span | DeclAt,
+    policySpan: Span | undefined,
+    key: number,
+    text: string,
+    nameAt: number,
+  ): void {
+    const builtin = isBuiltinChain(t.name, name);
     // A name with a key is found again by it if declared twice (see settle).
     const defer = key >= 0 && !builtin && t.chains instanceof ChainMap && this.declKeys?.keyed(key) === true;
     const existing = defer ? (t.chains as ChainMap).peekUser(name) : t.chains.get(name);
@@ -158,8 +200,7 @@ export class RulesetBuilder {
       // A chain of columns, without an object (see DeclaredChains).
       if (policy !== undefined && policy !== '-') this.policyOnUserChain(name, policy, policySpan ?? spanOf(at));
       const chains = t.chains as ChainMap;
-      chains.declare(name, at, key);
-      // (A method's closure: a closure written here would have every call make a context for it.)
+      chains.declare(text, nameAt, name.length, at, key);
       chains.onDuplicate ??= this.onDuplicate;
       return;
     }
@@ -175,7 +216,6 @@ export class RulesetBuilder {
     if (defer && existing === undefined) {
       const chains = t.chains as ChainMap;
       chains.defer(chain);
-      // (A method's closure: a closure written here would have every call make a context for it.)
       chains.onDuplicate ??= this.onDuplicate;
     } else t.chains.set(name, chain);
     if (key >= 0 && chain instanceof BuiltChain) chain.keyAt = key;
@@ -252,10 +292,10 @@ export class RulesetBuilder {
   }
 
   /**
-   * The entry of the chain `name` of `t` among its map's waiting chains (ChainMap.store) if it is
-   * one of the next few after the last run's, else -1. See declTable.
+   * The entry among the waiting chains of `t`'s map (ChainMap.store) of the next few after the
+   * last run's that `is` tells is the one sought, else -1. See declTable.
    */
-  private nextDeclared(t: Table, name: string): number {
+  private nextEntry(t: Table, is: (store: DeclaredChains, i: number) => boolean): number {
     const chains = t.chains;
     if (t !== this.declTable || !(chains instanceof ChainMap)) return -1;
     const d = chains.store;
@@ -265,13 +305,34 @@ export class RulesetBuilder {
     }
     const end = Math.min(d.length, this.declNext + 4);
     for (let i = Math.max(this.declNext, chains.firstWaiting); i < end; i++) {
-      if (d.name(i) === name) {
+      if (is(d, i)) {
         this.declNext = i + 1;
         return i;
       }
     }
     return -1;
   }
+
+  /** The entry of the chain `name` (see nextEntry). */
+  private nextDeclared(t: Table, name: string): number {
+    this.soughtName = name;
+    return this.nextEntry(t, this.isSoughtName);
+  }
+
+  /** The entry of row r's chain (see nextEntry), its name compared where it was read. */
+  private nextDeclaredRow(t: Table, rows: RuleRows, r: number): number {
+    this.soughtRows = rows;
+    this.soughtRow = r;
+    return this.nextEntry(t, this.isSoughtRow);
+  }
+
+  // What nextEntry seeks (fields and class-field arrows: closures would make a context per call).
+  private soughtName = '';
+  private soughtRows: RuleRows | undefined = undefined;
+  private soughtRow = 0;
+  private readonly isSoughtName = (d: DeclaredChains, i: number): boolean => d.named(i, this.soughtName);
+  private readonly isSoughtRow = (d: DeclaredChains, i: number): boolean =>
+    d.isChainOf(i, this.soughtRows as RuleRows, this.soughtRow);
 
   /**
    * The chain `name` of `t` if it is one of the next few waiting chains after the last run's (its
@@ -286,52 +347,51 @@ export class RulesetBuilder {
   /**
    * Appends row r of `rows` (a rule of the save parser's pattern lane, read in table `t`, a
    * built-in table) to its chain, as apply would append the row's rule. A run of rows to a chain
-   * that had no rule stays rows (see BuiltChain); anything else takes the row's rule object. The
-   * first row of such a run takes the chain's own name string (the same characters) in place of
-   * the one read from its line, so that the line's copy need not be kept.
+   * that had no rule stays rows: the columns of a chain without an object (see DeclaredChains),
+   * or the chain's (see BuiltChain); anything else takes the row's rule object. Rows of one run
+   * share an entry of the rows' chain names (RuleRows.runOf), whose string is not made for a
+   * chain without an object; the first row of a run to a chain with one takes the chain's own
+   * name string (the same characters), so that the line's copy need not be kept.
    */
   appendRow(t: Table, rows: RuleRows, r: number): void {
-    const name = rows.chainOf(r);
-    if (this.runTable === t && this.runName === name) {
-      // The run's chain takes the next row while it is still rows (else the row's object).
+    if (this.runTable === t) {
       if (this.runEntry >= 0) {
-        if ((this.runStore as DeclaredChains).extendRows(this.runEntry, rows, r)) return;
-      } else {
+        const store = this.runStore as DeclaredChains;
+        if ((this.runRows === rows && this.runRowsEntry === rows.runOf(r)) || store.isChainOf(this.runEntry, rows, r)) {
+          // The run's chain takes the next row while it is still rows (else the row's object).
+          if (!store.extendRows(this.runEntry, rows, r)) this.apply(rows.ruleAt(r));
+          return;
+        }
+      } else if (this.runChain !== undefined && this.runName === rows.chainOf(r)) {
         const c = this.runChain;
-        if (c instanceof BuiltChain && c.rows === rows && c.rowEnd === r) {
-          c.rowEnd = r + 1;
-          return;
-        }
-      }
-    } else {
-      this.endAppends();
-      const at = this.nextDeclared(t, name);
-      if (at >= 0) {
-        const store = (t.chains as ChainMap).store;
-        if (store.startRows(at, rows, r)) {
-          const own = store.name(at);
-          rows.useChainName(r, own);
-          this.runTable = t;
-          this.runName = own;
-          this.runEntry = at;
-          this.runStore = store;
-          this.runFromEmpty = false;
-          return;
-        }
-      }
-      const c =
-        (at >= 0 ? (t.chains as ChainMap).store.chain(at) : undefined) ??
-        this.nextDeclaredChain(t, name) ??
-        t.chains.get(name);
-      if (c instanceof BuiltChain && c.empty) {
-        rows.useChainName(r, c.name);
-        c.startRows(rows, r);
-        this.runTable = t;
-        this.runName = c.name;
-        this.runChain = c;
-        this.runFromEmpty = false;
+        if (c instanceof BuiltChain && c.rows === rows && c.rowEnd === r) c.rowEnd = r + 1;
+        else this.apply(rows.ruleAt(r));
         return;
       }
+    }
+    this.endAppends();
+    const at = this.nextDeclaredRow(t, rows, r);
+    const store = at >= 0 ? (t.chains as ChainMap).store : undefined;
+    if (store?.startRows(at, rows, r)) {
+      this.runTable = t;
+      this.runEntry = at;
+      this.runStore = store;
+      this.runRows = rows;
+      this.runRowsEntry = rows.runOf(r);
+      this.runName = '';
+      this.runFromEmpty = false;
+      return;
+    }
+    const name = rows.chainOf(r);
+    const c = store?.chain(at) ?? this.nextDeclaredChain(t, name) ?? t.chains.get(name);
+    if (c instanceof BuiltChain && c.empty) {
+      rows.useChainName(r, c.name);
+      c.startRows(rows, r);
+      this.runTable = t;
+      this.runName = c.name;
+      this.runChain = c;
+      this.runFromEmpty = false;
+      return;
     }
     this.apply(rows.ruleAt(r));
   }
@@ -341,6 +401,7 @@ export class RulesetBuilder {
     if (this.runEntry >= 0) {
       this.runEntry = -1;
       this.runStore = undefined;
+      this.runRows = undefined;
       this.runTable = undefined;
       return;
     }
@@ -387,13 +448,20 @@ export class RulesetBuilder {
     if (!isBuiltinTable(cmd.table)) return;
     const t = this.table(cmd.family, cmd.table);
     const name = cmd.chain ?? '';
-    if (cmd.op === 'append' && cmd.rule && this.runTable === t && this.runName === name) {
-      if (this.runEntry >= 0) {
+    if (this.runEntry >= 0) {
+      const store = this.runStore as DeclaredChains;
+      if (cmd.op === 'append' && cmd.rule && this.runTable === t && store.named(this.runEntry, name)) {
         // A run of rows whose next rule is an object: the chain becomes one too.
-        this.runChain = (this.runStore as DeclaredChains).chain(this.runEntry);
+        const c = store.chain(this.runEntry);
         this.runEntry = -1;
         this.runStore = undefined;
-      }
+        this.runRows = undefined;
+        this.runChain = c;
+        this.runName = c.name;
+        this.runFromEmpty = false;
+      } else this.endAppends();
+    }
+    if (cmd.op === 'append' && cmd.rule && this.runTable === t && this.runName === name) {
       if (this.runFromEmpty) this.run[this.runLength++] = cmd.rule;
       else (this.runChain as Chain).rules.push(cmd.rule);
       return;

@@ -32,9 +32,10 @@ interface ChainExtra {
 }
 
 /**
- * A chain. A kube-proxy table has tens of thousands, all alive with the parse and read by every
- * pass of the analyses: what only built-in chains have is kept in `extra`, and the keys of the
- * names declared in place in the table's map (ChainMap.declKeys), so that a chain is 9 fields.
+ * A chain. A kube-proxy table declares tens of thousands, which wait as columns until asked for
+ * (see DeclaredChains in chainMap.ts); once made, a table's chains are all alive with its parse:
+ * what only built-in chains have is kept in `extra`, and the keys of the names declared in place
+ * in the table's map (ChainMap.declKeys), so that a chain is 9 fields.
  */
 export class BuiltChain implements Chain {
   name: string;

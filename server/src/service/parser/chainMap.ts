@@ -28,15 +28,19 @@ import type { NameKeys } from './nameKeys';
 
 /**
  * The chains declared in place in a table (see ChainMap), in order, as columns: entry i is the
- * chain `names[i]` declared where declAt[i] tells, whose name has key keyAt[i] in the table's
- * ChainMap.declKeys (-1: none), whose rules are rows[rowStart[i] .. rowEnd[i]) of `rows` (none
- * when equal). Its BuiltChain is made on first use (chain(i)) and is from then on the entry's
- * truth (an entry may also be made from the start, see addChain); `made[i]` holds it.
+ * chain named doc[nameAt[i] .. nameAt[i] + nameLen[i]), declared where declAt[i] tells, whose
+ * name has key keyAt[i] in the table's ChainMap.declKeys (-1: none), whose rules are
+ * rows[rowStart[i] .. rowEnd[i]) of `rows` (none when equal). Its BuiltChain is made on first use
+ * (chain(i)) and is from then on the entry's truth (an entry may also be made from the start, see
+ * addChain); `made[i]` holds it. Not even the name's string is made before (see name).
  */
 export class DeclaredChains {
   length = 0;
-  readonly names: string[] = [];
+  /** The text the names were read in. */
+  doc = '';
   readonly made: (BuiltChain | undefined)[] = [];
+  nameAt = new Int32Array(64);
+  nameLen = new Int32Array(64);
   declAt = new Int32Array(64);
   keyAt = new Int32Array(64);
   rowStart = new Int32Array(64);
@@ -51,12 +55,14 @@ export class DeclaredChains {
   /** How many entries had their objects made (for tests: a clean parse and its analyses make few). */
   static madeCount = 0;
 
-  /** Adds a chain without an object; its number. */
-  add(name: string, at: DeclAt, key: number): number {
+  /** Adds a chain named doc[nameAt .. nameAt + nameLen), without an object; its number. */
+  add(doc: string, nameAt: number, nameLen: number, at: DeclAt, key: number): number {
     const i = this.length;
     if (i === this.declAt.length) this.grow();
-    this.names.push(name);
+    this.doc = doc;
     this.made.push(undefined);
+    this.nameAt[i] = nameAt;
+    this.nameLen[i] = nameLen;
     this.declAt[i] = at;
     this.keyAt[i] = key;
     this.rowStart[i] = 0;
@@ -67,7 +73,7 @@ export class DeclaredChains {
 
   /** Adds a chain made already; its number. */
   addChain(chain: Chain): number {
-    const i = this.add(chain.name, 0, chain instanceof BuiltChain ? chain.keyAt : -1);
+    const i = this.add(this.doc, 0, 0, 0, chain instanceof BuiltChain ? chain.keyAt : -1);
     this.made[i] = chain as BuiltChain;
     return i;
   }
@@ -79,6 +85,8 @@ export class DeclaredChains {
       b.set(a);
       return b;
     };
+    this.nameAt = widen(this.nameAt);
+    this.nameLen = widen(this.nameLen);
     this.declAt = widen(this.declAt);
     this.keyAt = widen(this.keyAt);
     this.rowStart = widen(this.rowStart);
@@ -89,7 +97,7 @@ export class DeclaredChains {
   chain(i: number): BuiltChain {
     const had = this.made[i];
     if (had !== undefined) return had;
-    const c = new BuiltChain(this.names[i], false, undefined);
+    const c = new BuiltChain(this.name(i), false, undefined);
     c.declaredAt(this.declAt[i]);
     c.keyAt = this.keyAt[i];
     if (this.rowEnd[i] > this.rowStart[i]) {
@@ -102,9 +110,30 @@ export class DeclaredChains {
     return c;
   }
 
-  /** Entry i's name. */
+  /** Entry i's name (a new string each time while it has no object: ask for it only to use it). */
   name(i: number): string {
-    return this.made[i]?.name ?? this.names[i];
+    const c = this.made[i];
+    return c !== undefined ? c.name : this.doc.slice(this.nameAt[i], this.nameAt[i] + this.nameLen[i]);
+  }
+
+  /** How long entry i's name is. */
+  nameLength(i: number): number {
+    const c = this.made[i];
+    return c !== undefined ? c.name.length : this.nameLen[i];
+  }
+
+  /** Whether entry i is named `name`. */
+  named(i: number, name: string): boolean {
+    const c = this.made[i];
+    if (c !== undefined) return c.name === name;
+    return this.nameLen[i] === name.length && this.doc.startsWith(name, this.nameAt[i]);
+  }
+
+  /** Whether entry i is row r's chain (see RuleRows.chainIs). */
+  isChainOf(i: number, rows: RuleRows, r: number): boolean {
+    const c = this.made[i];
+    if (c !== undefined) return rows.chainOf(r) === c.name;
+    return rows.chainIs(r, this.doc, this.nameAt[i], this.nameLen[i]);
   }
 
   /** Entry i's name key (see keyAt). */
@@ -140,15 +169,15 @@ export class DeclaredChains {
     let w = from;
     for (let i = from; i < this.length; i++) {
       if (drop.has(i)) continue;
-      this.names[w] = this.names[i];
       this.made[w] = this.made[i];
+      this.nameAt[w] = this.nameAt[i];
+      this.nameLen[w] = this.nameLen[i];
       this.declAt[w] = this.declAt[i];
       this.keyAt[w] = this.keyAt[i];
       this.rowStart[w] = this.rowStart[i];
       this.rowEnd[w] = this.rowEnd[i];
       w++;
     }
-    this.names.length = w;
     this.made.length = w;
     this.length = w;
   }
@@ -191,9 +220,24 @@ export class ChainList {
     return k < own ? this.own[k] : (this.store as DeclaredChains).chain(this.from + k - own);
   }
 
+  /** Chain k's name (while it has no object, a new string each time: ask for it only to use it). */
   name(k: number): string {
     const e = this.entry(k);
-    return e < 0 ? this.at(k).name : (this.store as DeclaredChains).names[e];
+    return e < 0 ? this.at(k).name : (this.store as DeclaredChains).name(e);
+  }
+
+  /** How long chain k's name is. */
+  nameLength(k: number): number {
+    const e = this.entry(k);
+    return e < 0 ? this.at(k).name.length : (this.store as DeclaredChains).nameLen[e];
+  }
+
+  /** The code of the first character of chain k's name (NaN for an empty name). */
+  nameStart(k: number): number {
+    const e = this.entry(k);
+    if (e < 0) return this.at(k).name.charCodeAt(0);
+    const s = this.store as DeclaredChains;
+    return s.nameLen[e] === 0 ? Number.NaN : s.doc.charCodeAt(s.nameAt[e]);
   }
 
   builtin(k: number): boolean {
@@ -305,12 +349,18 @@ export class ChainMap extends Map<string, Chain> {
   }
 
   /**
-   * Adds a user chain declared in place where `at` tells, its name's key `key`, after the others,
-   * with no object (see DeclaredChains); the map must have no chain of its name. Its entry number.
+   * Adds a user chain named doc[nameAt .. nameAt + nameLen), declared in place where `at` tells,
+   * its name's key `key`, after the others, with no object (see DeclaredChains); the map must have
+   * no chain of its name. Its entry number.
    */
-  declare(name: string, at: DeclAt, key: number): number {
+  declare(doc: string, nameAt: number, nameLen: number, at: DeclAt, key: number): number {
     this.listed = undefined;
-    return this.store.add(name, at, key);
+    return this.store.add(doc, nameAt, nameLen, at, key);
+  }
+
+  /** Whether the map has a chain that is not built in (see peekUser). */
+  get hasUsers(): boolean {
+    return this.users;
   }
 
   /** The first waiting entry (the waiting chains are the store's entries from it on). */

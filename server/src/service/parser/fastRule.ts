@@ -234,9 +234,16 @@ export class RuleRows {
   /** The row's shape: plans[planAt[r]]. */
   private planAt: Int32Array;
   private readonly plans: Plan[] = [];
-  /** The row's chain name: chainNames[chainAt[r]], one entry per run of rows naming one string. */
+  /**
+   * The row's chain name: entry chainAt[r], one per run of rows naming one chain. Entry e's string
+   * is chainNames[e], or, while undefined, made on first use from where it was read in ctx.doc:
+   * chainLen[e] characters from chainStart[e] (-1: not read there). A parse that asks for no
+   * rule object makes none of them.
+   */
   private chainAt: Int32Array;
-  private readonly chainNames: string[] = [];
+  private readonly chainNames: (string | undefined)[] = [];
+  private chainStart = new Int32Array(16);
+  private chainLen = new Int32Array(16);
   /** The `run` of the last row added (see add). */
   private lastRun = -1;
   /** The rows' objects, made on use (sparse). */
@@ -265,7 +272,17 @@ export class RuleRows {
    * shape's). `run`: rows added with the same number (not -1) one after the other name the same
    * chain, which they share an entry for (see chainRun in shapes.ts); -1: compare the names.
    */
-  add(from: number, line: number, id: number, plan: Plan, chain: string, key: number, run: number): number {
+  add(
+    from: number,
+    line: number,
+    id: number,
+    plan: Plan,
+    chain: string | undefined,
+    key: number,
+    run: number,
+    chainStart = -1,
+    chainLen = 0,
+  ): number {
     const r = this.count;
     if (r === this.from.length) this.grow();
     this.from[r] = from;
@@ -281,10 +298,21 @@ export class RuleRows {
     const names = this.chainNames;
     const c = names.length - 1;
     // The rows of a run share the string of its chain name (see byPattern and appendRow).
-    if (c >= 0 && (run >= 0 ? run === this.lastRun : names[c] === chain)) this.chainAt[r] = c;
+    if (c >= 0 && (run >= 0 ? run === this.lastRun : chain !== undefined && names[c] === chain)) this.chainAt[r] = c;
     else {
-      this.chainAt[r] = c + 1;
+      const e = c + 1;
+      this.chainAt[r] = e;
       names.push(chain);
+      if (e === this.chainStart.length) {
+        const start = new Int32Array(e * 2);
+        start.set(this.chainStart);
+        this.chainStart = start;
+        const len = new Int32Array(e * 2);
+        len.set(this.chainLen);
+        this.chainLen = len;
+      }
+      this.chainStart[e] = chainStart;
+      this.chainLen[e] = chainStart >= 0 ? chainLen : (chain?.length ?? 0);
     }
     this.lastRun = run;
     this.count = r + 1;
@@ -308,9 +336,38 @@ export class RuleRows {
     return this.plans[this.planAt[r]];
   }
 
-  /** The name of row r's chain. */
+  /** The name of row r's chain (its string made on first use, see chainAt). */
   chainOf(r: number): string {
-    return this.chainNames[this.chainAt[r]];
+    const e = this.chainAt[r];
+    let name = this.chainNames[e];
+    if (name === undefined) {
+      const at = this.chainStart[e];
+      name = this.ctx.doc.slice(at, at + this.chainLen[e]);
+      this.chainNames[e] = name;
+    }
+    return name;
+  }
+
+  /** How many of the rows' chain names were made into strings (for tests: see chainAt). */
+  get chainNamesMade(): number {
+    let n = 0;
+    for (const name of this.chainNames) if (name !== undefined) n++;
+    return n;
+  }
+
+  /** The entry of row r's chain name: rows with the same entry name the same chain (see chainAt). */
+  runOf(r: number): number {
+    return this.chainAt[r];
+  }
+
+  /** Whether row r's chain is named text[at .. at + len), without making its string. */
+  chainIs(r: number, text: string, at: number, len: number): boolean {
+    const e = this.chainAt[r];
+    if (this.chainLen[e] !== len) return false;
+    const start = this.chainStart[e];
+    if (start < 0 || text !== this.ctx.doc) return text.startsWith(this.chainOf(r), at);
+    for (let i = 0; i < len; i++) if (text.charCodeAt(start + i) !== text.charCodeAt(at + i)) return false;
+    return true;
   }
 
   /**

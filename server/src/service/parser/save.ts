@@ -17,7 +17,7 @@ import { FastRule, FastRuleContext, RuleRows } from './fastRule';
 import { countersEnd, splitRestoreLine } from './restoreTokens';
 import { type LineResult, NO_DIAGNOSTICS, parseRuleLine } from './ruleLine';
 import { type EditBase, parseLineEdit, type TextChange } from './saveEdit';
-import { endOfLines, parseRuleAt, parseRuleFast, useChainName } from './shapes';
+import { endOfLines, parseRuleAt, parseRuleFast } from './shapes';
 
 /** What a `:NAME POLICY [p:b]` line declares. */
 type ChainDecl = NonNullable<LineResult['chain']>;
@@ -163,8 +163,6 @@ export function parseSave(text: string, options: SaveParseOptions = {}): SavePar
         if (r >= 0) {
           lastLine = ln;
           takeRow(ln, fastRows, r, table);
-          // The row's chain name may now be its chain's own (see appendRow).
-          useChainName(fastRows.chainOf(r));
           continue;
         }
       } else if (c === 58 /* : */ && text.charCodeAt(end - 1) !== 13) {
@@ -480,7 +478,7 @@ function declareAt(builder: RulesetBuilder, table: Table, text: string, start: n
   const policy = policyAt(text, sp1 + 1, sp2) as string;
   const policySpan =
     policy === '-' ? undefined : { line: ln, character: nameEnd + 1, endLine: ln, endCharacter: sp2 - start };
-  builder.declareChain(table, text.slice(start + 1, sp1), policy, declAt(ln, nameEnd), policySpan, text, start + 1);
+  builder.declareInPlace(table, text, start + 1, nameEnd - 1, policy, declAt(ln, nameEnd), policySpan);
   return true;
 }
 

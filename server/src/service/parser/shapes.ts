@@ -115,8 +115,13 @@ const wordEnd = new Int32Array(MAX_WORDS + 1);
 const wordKind = new Uint8Array(MAX_WORDS + 1);
 /** The shape hash of the last scanned line. */
 let hash = 0;
-/** The chain name of the previous fast-lane rule (checked already), and its family. */
-let lastChain = '';
+/**
+ * The chain name of the previous fast-lane rule (checked already), and its family: its string,
+ * or undefined while only its place in lastChainCtx's text is known (see lastChainString), and
+ * its length (-1: none).
+ */
+let lastChain: string | undefined;
+let lastChainLen = -1;
 /**
  * Numbers what lastChain holds: a new number whenever it may hold other characters (not when
  * useChainName gives it the same characters). RuleRows.add takes it, so that the rows of a run of
@@ -281,7 +286,8 @@ function tryFast(
   }
   const ctx = new FastRuleContext(raw, table, family);
   const byShape = byRecentPattern(ctx, from, raw.length);
-  if (byShape !== undefined) return new FastRule(ctx, ln, matchedChain, nextRuleId(), byShape, matchedTarget);
+  if (byShape !== undefined)
+    return new FastRule(ctx, ln, matchedChain ?? (lastChainString() as string), nextRuleId(), byShape, matchedTarget);
   const count = scan(raw, from, family);
   if (count <= 0) return undefined;
   const found = plans.get(hash);
@@ -303,8 +309,9 @@ function tryFast(
     if (k === plan.chainWord && wordKind[k] === VALUE) {
       // Rules come in runs of one chain: the name checked for the previous rule needs no new check.
       const len = wordEnd[k] - wordStart[k];
-      if (lastFamily === family && lastChain.length === len && raw.startsWith(lastChain, wordStart[k])) {
-        chain = lastChain;
+      const last = lastChainLen === len ? lastChainString() : undefined;
+      if (lastFamily === family && last !== undefined && raw.startsWith(last, wordStart[k])) {
+        chain = last;
         continue;
       }
     }
@@ -334,6 +341,7 @@ function tryFast(
   }
   if (wordKind[plan.chainWord] === VALUE) {
     lastChain = chain;
+    lastChainLen = chain.length;
     chainRun++;
     lastFamily = family;
     lastChainCtx = undefined;
@@ -350,13 +358,11 @@ function tryFast(
   );
 }
 
-/**
- * `name` is another string of the chain name of the line parseRuleAt read last (the same
- * characters; the caller makes sure): the next lines of that chain take it, so that a chain's rows
- * share the name it was declared with rather than keep a copy of their own.
- */
-export function useChainName(name: string): void {
-  lastChain = name;
+/** The string of lastChain, made from its place in the text if not made yet. */
+function lastChainString(): string | undefined {
+  if (lastChain === undefined && lastChainCtx !== undefined)
+    lastChain = lastChainCtx.doc.slice(lastChainAt, lastChainAt + lastChainLen);
+  return lastChain;
 }
 
 /** Notes that a line of `plan` follows the previous fast-lane line. */
@@ -393,15 +399,19 @@ export function parseRuleAt(rows: RuleRows, start: number, end: number, ln: numb
     if (from === 0 || from >= end) return -1;
   }
   const plan = byRecentPattern(ctx, from, end);
-  return plan === undefined ? -1 : rows.add(start, ln, nextRuleId(), plan, matchedChain, matchedKey, chainRun);
+  if (plan === undefined) return -1;
+  // The chain's name as its place in the text when read there (its string made on use).
+  const at = lastChainCtx === ctx ? lastChainAt : -1;
+  return rows.add(start, ln, nextRuleId(), plan, matchedChain, matchedKey, chainRun, at, lastChainLen);
 }
 
 /**
- * What byPattern read of the line it matched last: the chain name, the target's name, and the
+ * What byPattern read of the line it matched last: the chain name (undefined while its string is
+ * not made: see lastChainString), the target's name, and the
  * key of the target's name when that is a chain read in a context with keys (else -1; with a
  * key, the name is the key's and is left undefined here).
  */
-let matchedChain = '';
+let matchedChain: string | undefined;
 let matchedTarget: string | undefined;
 let matchedKey = -1;
 
@@ -465,17 +475,20 @@ function byPattern(plan: Plan, ctx: FastRuleContext, from: number, end: number):
   // The target, a value, is the last word: the match ended where it starts (see LinePatterns).
   const t = targetValue ? re.lastIndex : end;
   if (loose && (e - s > MAX_CHAIN_NAME || end - t > MAX_CHAIN_NAME)) return false;
-  let chain: string;
+  // The chain's string is made only when asked for (see lastChainString): a kube-proxy table
+  // has a run of rules per chain, and tens of thousands of chains.
+  let chain: string | undefined;
   if (
-    lastChain.length === e - s &&
+    lastChainLen === e - s &&
     (lastChainCtx === ctx
       ? sameChars(text, lastChainAt, s, e - s)
-      : lastFamily === family && text.startsWith(lastChain, s))
+      : lastFamily === family && lastChain !== undefined && text.startsWith(lastChain, s))
   )
     chain = lastChain;
   else {
-    chain = text.slice(s, e);
-    lastChain = chain;
+    chain = undefined;
+    lastChain = undefined;
+    lastChainLen = e - s;
     chainRun++;
     lastFamily = family;
     lastChainCtx = ctx;
@@ -836,7 +849,8 @@ export function fastBaseValues(rule: FastRule): Partial<Record<BaseKey, BaseValu
  * that document's text and must not keep it alive, nor be taken for a line of another text.
  */
 export function endOfLines(): void {
-  lastChain = '';
+  lastChain = undefined;
+  lastChainLen = -1;
   chainRun++;
   lastFamily = 0;
   lastChainCtx = undefined;
