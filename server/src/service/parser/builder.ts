@@ -292,20 +292,29 @@ export class RulesetBuilder {
   }
 
   /**
-   * The entry among the waiting chains of `t`'s map (ChainMap.store) of the next few after the
-   * last run's that `is` tells is the one sought, else -1. See declTable.
+   * The waiting chains of `t`'s map (ChainMap.store) and the first of the next few after the last
+   * run's to compare with the chain sought (then look at [declNext, its end)), or undefined. See
+   * declTable.
    */
-  private nextEntry(t: Table, is: (store: DeclaredChains, i: number) => boolean): number {
+  private nextStore(t: Table): DeclaredChains | undefined {
     const chains = t.chains;
-    if (t !== this.declTable || !(chains instanceof ChainMap)) return -1;
+    if (t !== this.declTable || !(chains instanceof ChainMap)) return undefined;
     const d = chains.store;
     if (d !== this.declStore) {
       this.declStore = d;
       this.declNext = 0;
     }
+    if (this.declNext < chains.firstWaiting) this.declNext = chains.firstWaiting;
+    return d;
+  }
+
+  /** The entry of the chain `name` of `t` among the next few waiting chains (see nextStore), or -1. */
+  private nextDeclared(t: Table, name: string): number {
+    const d = this.nextStore(t);
+    if (d === undefined) return -1;
     const end = Math.min(d.length, this.declNext + 4);
-    for (let i = Math.max(this.declNext, chains.firstWaiting); i < end; i++) {
-      if (is(d, i)) {
+    for (let i = this.declNext; i < end; i++) {
+      if (d.named(i, name)) {
         this.declNext = i + 1;
         return i;
       }
@@ -313,26 +322,19 @@ export class RulesetBuilder {
     return -1;
   }
 
-  /** The entry of the chain `name` (see nextEntry). */
-  private nextDeclared(t: Table, name: string): number {
-    this.soughtName = name;
-    return this.nextEntry(t, this.isSoughtName);
-  }
-
-  /** The entry of row r's chain (see nextEntry), its name compared where it was read. */
+  /** The entry of row r's chain (see nextDeclared), its name compared where it was read. */
   private nextDeclaredRow(t: Table, rows: RuleRows, r: number): number {
-    this.soughtRows = rows;
-    this.soughtRow = r;
-    return this.nextEntry(t, this.isSoughtRow);
+    const d = this.nextStore(t);
+    if (d === undefined) return -1;
+    const end = Math.min(d.length, this.declNext + 4);
+    for (let i = this.declNext; i < end; i++) {
+      if (d.isChainOf(i, rows, r)) {
+        this.declNext = i + 1;
+        return i;
+      }
+    }
+    return -1;
   }
-
-  // What nextEntry seeks (fields and class-field arrows: closures would make a context per call).
-  private soughtName = '';
-  private soughtRows: RuleRows | undefined = undefined;
-  private soughtRow = 0;
-  private readonly isSoughtName = (d: DeclaredChains, i: number): boolean => d.named(i, this.soughtName);
-  private readonly isSoughtRow = (d: DeclaredChains, i: number): boolean =>
-    d.isChainOf(i, this.soughtRows as RuleRows, this.soughtRow);
 
   /**
    * The chain `name` of `t` if it is one of the next few waiting chains after the last run's (its

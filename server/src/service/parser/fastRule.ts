@@ -366,7 +366,8 @@ export class RuleRows {
     if (this.chainLen[e] !== len) return false;
     const start = this.chainStart[e];
     if (start < 0 || text !== this.ctx.doc) return text.startsWith(this.chainOf(r), at);
-    for (let i = 0; i < len; i++) if (text.charCodeAt(start + i) !== text.charCodeAt(at + i)) return false;
+    // From the end: names of one table often share their start (KUBE-SEP-...).
+    for (let i = len - 1; i >= 0; i--) if (text.charCodeAt(start + i) !== text.charCodeAt(at + i)) return false;
     return true;
   }
 
