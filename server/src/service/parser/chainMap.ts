@@ -414,11 +414,13 @@ export class ChainMap extends Map<string, Chain> {
     this.listed = undefined;
     if (to > from) this.users = true;
     ChainMap.flushes++;
+    const told = this.onDuplicate;
     for (let i = from; i < to; i++) {
       const c = s.chain(i);
-      const first = super.get(c.name);
+      // (Once the builder settled the names declared twice, none is the map's: no need to look.)
+      const first = told === undefined ? undefined : super.get(c.name);
       if (first === undefined) super.set(c.name, c);
-      else this.onDuplicate?.(first, c);
+      else told?.(first, c);
     }
   }
 
