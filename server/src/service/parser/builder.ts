@@ -62,8 +62,6 @@ export class RulesetBuilder {
   private readonly onDuplicate = (first: Chain, second: Chain): void => this.duplicate(first, second);
   /** The table of declKeys (declTable is forgotten when a chain is deleted or renamed). */
   private keysTable: Table | undefined = undefined;
-  /** Chains left out as declared twice (reported). */
-  private readonly duplicates = new Set<Chain>();
 
   constructor(readonly form: DocumentForm) {}
 
@@ -285,7 +283,6 @@ export class RulesetBuilder {
   /** `second` declares the name of `first` again: reported, its rules go to `first`, and it is left out. */
   private duplicate(first: Chain, second: Chain): void {
     this.endAppends();
-    this.duplicates.add(second);
     const span = second.declSpan ?? { line: 0, character: 0, endLine: 0, endCharacter: 0 };
     this.declaredTwice(second.name, span, first.declSpan);
     if (second.rules.length > 0) first.rules = [...first.rules, ...second.rules].sort((a, b) => a.line - b.line);
