@@ -133,12 +133,20 @@ test('iterating a chain map whose callback looks a name up visits every chain on
   }
 });
 
-test('a kube-proxy ruleset is parsed and analysed without putting its nat chains in a map', () => {
+/** A kube-proxy ruleset of 500 services parsed and analysed: its findings, its nat chains, and how many chain objects that made. */
+function analysedKube() {
   const kube = generateKubeRuleset({ services: 500 });
+  const before = DeclaredChains.madeCount;
   const doc = parseDocument(kube.text);
-  documentDiagnostics(doc, kube.text);
-  const nat = doc.rulesets[4]?.tables.get('nat');
-  assert.ok(nat?.chains instanceof ChainMap);
+  const diags = documentDiagnostics(doc, kube.text);
+  const made = DeclaredChains.madeCount - before;
+  const chains = doc.rulesets[4]?.tables.get('nat')?.chains;
+  assert.ok(chains instanceof ChainMap);
+  return { text: kube.text, diags, made, nat: { chains } };
+}
+
+test('a kube-proxy ruleset is parsed and analysed without putting its nat chains in a map', () => {
+  const { nat } = analysedKube();
   const waiting = nat.chains.deferred.length;
   assert.ok(waiting > 1000, `${waiting} chains waiting`);
   // The first lookup puts them in; the answers are those of the declarations.
@@ -148,27 +156,17 @@ test('a kube-proxy ruleset is parsed and analysed without putting its nat chains
 });
 
 test('a kube-proxy ruleset is parsed and analysed making objects only for the first chains of its tables', () => {
-  const kube = generateKubeRuleset({ services: 500 });
-  const before = DeclaredChains.madeCount;
-  const doc = parseDocument(kube.text);
-  const diags = documentDiagnostics(doc, kube.text);
+  const { diags, made, nat } = analysedKube();
   // Only the first chains of a table are made (the analyses find an edited table's earlier
   // version through them, see OWNED_CHAINS), and those reported (kube-proxy's canary chains).
   const reported = diags.filter((d) => d.data?.chain !== undefined).length;
   assert.equal(reported, 2);
-  const made = DeclaredChains.madeCount - before;
   assert.ok(made <= 2 * 16 + reported, `${made} chain objects made`);
-  const nat = doc.rulesets[4]?.tables.get('nat');
-  assert.ok(nat?.chains instanceof ChainMap);
   assert.ok(nat.chains.store.length > 1000);
 });
 
 test('a kube-proxy ruleset is parsed and analysed without making strings of its chain names', () => {
-  const kube = generateKubeRuleset({ services: 500 });
-  const doc = parseDocument(kube.text);
-  documentDiagnostics(doc, kube.text);
-  const nat = doc.rulesets[4]?.tables.get('nat');
-  assert.ok(nat?.chains instanceof ChainMap);
+  const { text, nat } = analysedKube();
   const rows = nat.chains.store.rows;
   assert.ok(rows !== undefined && rows.count > 3000);
   // Only the runs of the chains with objects (the built-in ones) have their names made, and the
@@ -181,7 +179,7 @@ test('a kube-proxy ruleset is parsed and analysed without making strings of its 
     const name = store.name(i);
     assert.equal(rows.chainOf(store.rowStart[i]), name);
     assert.equal(rows.ruleAt(store.rowEnd[i] - 1).chain, name);
-    assert.ok(kube.text.includes(`\n:${name} - [0:0]\n`));
+    assert.ok(text.includes(`\n:${name} - [0:0]\n`));
   }
 });
 
