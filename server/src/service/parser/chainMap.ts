@@ -1,13 +1,14 @@
 /**
  * A table's chains by name (Table.chains), which takes the chains declared in place without
- * putting them in the map yet, nor even making their objects. A kube-proxy table declares a chain per service and endpoint, and
- * putting each in a `Map` as it is declared reads and writes the map's slots at random places:
+ * putting them in the map yet, nor even making their objects. A kube-proxy table declares a
+ * chain per service and endpoint, and putting each in a `Map` as it is declared reads and writes
+ * the map's slots at random places:
  * for 120k chains that was a fifth of the parse (the slots miss the processor's caches, more so
  * the larger the map). Nothing in a parse and its analyses needs to find those chains by name:
  * the rules of each chain follow in the order of the declarations (see RulesetBuilder.nextDeclared),
  * the names declared twice are found by their keys (see duplicateKeys), and the jump graph
- * resolves jumps by keys too. So the declared chains wait in a list, in order, and go into the
- * map on the first lookup or change by name (the first hover, simulation or edit).
+ * resolves jumps by keys too. So the declared chains wait, in order, and go into the map on the
+ * first lookup or change by name (the first hover, simulation or edit).
  *
  * A waiting chain is a row of columns (DeclaredChains) until something asks for it as an object.
  * Tens of thousands of chain objects made by a parse and kept by its result were what V8's young

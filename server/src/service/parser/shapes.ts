@@ -123,9 +123,8 @@ let hash = 0;
 let lastChain: string | undefined;
 let lastChainLen = -1;
 /**
- * Numbers what lastChain holds: a new number whenever it may hold other characters (not when
- * useChainName gives it the same characters). RuleRows.add takes it, so that the rows of a run of
- * one chain share one entry without comparing names.
+ * Numbers what lastChain holds: a new number whenever it may hold other characters. RuleRows.add
+ * takes it, so that the rows of a run of one chain share one entry without comparing names.
  */
 let chainRun = 0;
 let lastFamily = 0;
