@@ -194,11 +194,12 @@ export class RulesetBuilder {
         return;
       }
     }
-    if (defer && existing === undefined && typeof at === 'number') {
-      // A chain of columns, without an object (see DeclaredChains).
+    if (defer && existing === undefined) {
+      // A chain of columns, without an object (see DeclaredChains). (A key comes only with a line
+      // read in place, whose place is a DeclAt.)
       if (policy !== undefined && policy !== '-') this.policyOnUserChain(name, policy, policySpan ?? spanOf(at));
       const chains = t.chains as ChainMap;
-      chains.declare(text, nameAt, name.length, at, key);
+      chains.declare(text, nameAt, name.length, at as DeclAt, key);
       chains.onDuplicate ??= this.onDuplicate;
       return;
     }
@@ -211,11 +212,7 @@ export class RulesetBuilder {
         chain.policySpan = policySpan;
       }
     } else if (policy !== undefined && policy !== '-') this.policyOnUserChain(name, policy, policySpan ?? spanOf(at));
-    if (defer && existing === undefined) {
-      const chains = t.chains as ChainMap;
-      chains.defer(chain);
-      chains.onDuplicate ??= this.onDuplicate;
-    } else t.chains.set(name, chain);
+    t.chains.set(name, chain);
     if (key >= 0 && chain instanceof BuiltChain) chain.keyAt = key;
   }
 

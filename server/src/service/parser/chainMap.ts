@@ -343,7 +343,11 @@ export class ChainMap extends Map<string, Chain> {
   /** How many times waiting chains were put in a map (for tests: a parse and its analyses put none). */
   static flushes = 0;
 
-  /** Adds a chain after the others without putting it in the map; the map must have no chain of its name. */
+  /**
+   * Adds a chain made already after the others without putting it in the map; the map must have
+   * no chain of its name. (The parser's chains wait as columns, see declare; this is the same
+   * waiting for an object, which the map's tests use.)
+   */
   defer(chain: Chain): void {
     this.listed = undefined;
     this.store.addChain(chain);
