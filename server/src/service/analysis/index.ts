@@ -40,8 +40,9 @@ const TABLE_INDEX: Record<string, number> = { raw: 0, mangle: 1, nat: 2, filter:
 
 /**
  * Chain names the per-rule checks treat apart (iptables refuses -i/-o in them by name): 1-4, or 0
- * for any other name. Compared by length, then content (the string is made only for the lengths of those names): looking a chain name up as an object key
- * would make V8 intern every name of a table of 100k chains.
+ * for any other name. Compared by length, then content (the string is made only for the lengths
+ * of those names): looking a chain name up as an object key would make V8 intern every name of a
+ * table of 100k chains.
  */
 function namedChain(chains: ChainList, k: number): number {
   const len = chains.nameLength(k);
